@@ -1,0 +1,141 @@
+"""Loop Desk Cost: routes and event handlers only. Each parses, calls one chalicelib function, answers."""
+from __future__ import annotations
+
+from chalice import Chalice
+
+from chalicelib import models
+from chalicelib.config import Settings
+from chalicelib.http import Api, reshape_framework_error
+from chalicelib.ingest import members, runs, tasks, workspaces
+from chalicelib.reports import tasks as task_reports
+from chalicelib.store.db import Store, connect
+from chalicelib.timeutil import now_utc
+
+app = Chalice(app_name="loopdesk-cost")
+_store: Store | None = None
+
+
+def get_store() -> Store:
+    """The tables, connected on first use (never at import: cold start, and moto in tests)."""
+    global _store
+    if _store is None:
+        _store = connect(Settings.from_env())
+    return _store
+
+
+def reset_store(store: Store | None = None) -> None:
+    """Tests and the local stack point the app at their own tables."""
+    global _store
+    _store = store
+
+
+api = Api(app, get_store, workspaces.authenticate)
+
+
+@app.middleware("http")
+def contract_errors(event, get_response):
+    return reshape_framework_error(get_response(event))
+
+
+# --- admin (the operator) ---------------------------------------------------------------------
+
+
+@app.route("/api/v1/admin/workspaces", methods=["POST"])
+@api.endpoint("Create a workspace and its first token", admin=True, body=models.WorkspaceCreate,
+              response=models.WorkspaceCreated, status=201)
+def create_workspace(body):
+    return workspaces.create_workspace(get_store(), body, now_utc())
+
+
+@app.route("/api/v1/admin/workspaces/{workspace_id}/tokens", methods=["POST"])
+@api.endpoint("Issue a token", admin=True, body=models.TokenCreate, response=models.TokenCreated, status=201)
+def create_token(workspace_id, body):
+    return workspaces.create_token(get_store(), workspace_id, body, now_utc())
+
+
+@app.route("/api/v1/admin/workspaces/{workspace_id}/tokens/{token_id}", methods=["DELETE"])
+@api.endpoint("Revoke a token", admin=True, status=204)
+def revoke_token(workspace_id, token_id):
+    workspaces.revoke_token(get_store(), workspace_id, token_id)
+
+
+# --- workspace, members, tasks ----------------------------------------------------------------
+
+
+@app.route("/api/v1/workspace", methods=["GET"])
+@api.endpoint("The workspace and its settings", scope="cost:read", response=models.Workspace)
+def get_workspace(principal):
+    return workspaces.get_workspace(get_store(), principal.workspace_id)
+
+
+@app.route("/api/v1/workspace", methods=["PATCH"])
+@api.endpoint("Change workspace settings", scope="settings:write", body=models.WorkspacePatch,
+              response=models.Workspace)
+def patch_workspace(principal, body):
+    return workspaces.patch_workspace(get_store(), principal.workspace_id, body)
+
+
+@app.route("/api/v1/members/{member_id}", methods=["PUT"])
+@api.endpoint("Create or replace a member", scope="runs:write", body=models.MemberPut, response=models.Member)
+def put_member(principal, member_id, body):
+    member, created = members.put_member(get_store(), principal.workspace_id, member_id, body, now_utc())
+    return member, 201 if created else 200
+
+
+@app.route("/api/v1/members", methods=["GET"])
+@api.endpoint("List members", scope="cost:read", response=models.MemberList)
+def list_members(principal):
+    return members.list_members(get_store(), principal.workspace_id)
+
+
+@app.route("/api/v1/tasks/{task_id}", methods=["PUT"])
+@api.endpoint("Create or replace a task", scope="runs:write", body=models.TaskPut, response=models.Task)
+def put_task(principal, task_id, body):
+    created = tasks.put_task(get_store(), principal.workspace_id, task_id, body, now_utc())
+    return task_reports.task_with_totals(get_store(), principal.workspace_id, task_id), 201 if created else 200
+
+
+@app.route("/api/v1/tasks/{task_id}", methods=["GET"])
+@api.endpoint("A task with its totals", scope="cost:read", response=models.Task)
+def get_task(principal, task_id):
+    return task_reports.task_with_totals(get_store(), principal.workspace_id, task_id)
+
+
+# --- runs -------------------------------------------------------------------------------------
+
+
+@app.route("/api/v1/runs", methods=["POST"])
+@api.endpoint("Record a run (idempotent by run_id)", scope="runs:write", body=models.RunPost,
+              response=models.Run, status=201)
+def post_run(principal, body):
+    return runs.record_run(get_store(), principal.workspace_id, body, now_utc())
+
+
+@app.route("/api/v1/runs/batch", methods=["POST"])
+@api.endpoint("Record up to 100 runs", scope="runs:write", body=models.RunBatch, response=models.RunBatchResult)
+def post_runs_batch(principal, body):
+    return runs.record_batch(get_store(), principal.workspace_id, body.runs, now_utc())
+
+
+@app.route("/api/v1/runs", methods=["GET"])
+@api.endpoint("Runs, newest first (the per-cycle drill-down)", scope="cost:read", query=models.RunQuery,
+              response=models.RunPage)
+def list_runs(principal, query):
+    return runs.list_runs(get_store(), principal.workspace_id, task_id=query.task_id, since=query.since,
+                          until=query.until, limit=query.limit, cursor=query.cursor)
+
+
+@app.route("/api/v1/runs/{run_id}", methods=["GET"])
+@api.endpoint("One run", scope="cost:read", response=models.Run)
+def get_run(principal, run_id):
+    return runs.get_run(get_store(), principal.workspace_id, run_id)
+
+
+# --- the contract, by machine -----------------------------------------------------------------
+
+
+@app.route("/api/v1/openapi.json", methods=["GET"])
+def openapi():
+    from chalicelib.openapi import openapi_document
+
+    return openapi_document(app)

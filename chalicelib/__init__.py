@@ -1,0 +1,1 @@
+"""Loop Desk Cost: the library behind app.py (everything but the wiring)."""

@@ -1,0 +1,1 @@
+"""Writes to the source of truth: workspaces and tokens, members, tasks, runs, admission."""

@@ -1,0 +1,279 @@
+"""Pydantic models of the public contract (v1 requests and responses)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Optional
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from chalicelib import money, timeutil
+from chalicelib.auth import SCOPES
+
+ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
+MONEY_PATTERN = r"^\d+\.\d{6}$"
+
+
+def _money(value: object) -> int:
+    try:
+        return money.parse_usd(value)
+    except money.MoneyError as exc:
+        raise PydanticCustomError("invalid_money", "Amount {reason}.", {"reason": str(exc)}) from None
+
+
+def _instant(value: object) -> datetime:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    try:
+        return timeutil.parse_instant(value)
+    except ValueError as exc:
+        raise PydanticCustomError("invalid_instant", "Instant {reason}.", {"reason": str(exc)}) from None
+
+
+def _timezone(value: object) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError("invalid_timezone", "Timezone must be an IANA name such as Europe/Berlin.")
+    try:
+        timeutil.zone(value)
+    except ValueError:
+        raise PydanticCustomError("invalid_timezone", "Timezone must be an IANA name such as Europe/Berlin.") from None
+    return value
+
+
+Money = Annotated[
+    int,
+    BeforeValidator(_money),
+    PlainSerializer(money.format_usd, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["4.200000"],
+                    "description": "Exact USD, 6 fractional digits (inputs also take a number)."}),
+]
+MoneyOut = Annotated[
+    int,
+    PlainSerializer(money.format_usd, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["4.200000"],
+                    "description": "Exact USD, 6 fractional digits."}),
+]
+"""Micro-dollars inside, the exact 6-decimal string on the wire (responses)."""
+Instant = Annotated[
+    datetime,
+    BeforeValidator(_instant),
+    PlainSerializer(timeutil.format_instant, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+Timezone = Annotated[str, BeforeValidator(_timezone), WithJsonSchema({"type": "string", "examples": ["Europe/Berlin"]})]
+Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
+Tokens = Annotated[int, Field(strict=True, ge=0, le=10**12)]
+Percent = Annotated[float, Field(ge=0, le=100)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Request(BaseModel):
+    """A request body: unknown fields are refused, nothing is coerced silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- admin -----------------------------------------------------------------------------------
+
+
+class WorkspaceCreate(Request):
+    name: Name
+    timezone: Timezone
+    daily_cap_usd: Optional[Money] = None
+
+
+class WorkspaceCreated(BaseModel):
+    workspace_id: str
+    token: str
+
+
+class TokenCreate(Request):
+    scopes: list[Literal["cost:read", "runs:write", "settings:write"]] = Field(min_length=1, max_length=3)
+    label: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class TokenCreated(BaseModel):
+    token_id: str
+    token: str
+
+
+class TickRequest(Request):
+    workspace_id: Optional[Identifier] = None
+
+
+class TickResult(BaseModel):
+    checked: int
+    alerts: list[dict[str, Any]]
+
+
+# --- workspace ---------------------------------------------------------------------------------
+
+
+class Workspace(BaseModel):
+    workspace_id: str
+    name: str
+    timezone: str
+    status: Literal["active", "paused"]
+    paused_reason: Optional[str]
+    daily_cap_usd: Optional[MoneyOut]
+    spike_multiplier: float
+    spike_min_usd: MoneyOut
+    digest_hour: int
+    slack_configured: bool
+    slack_broken: bool = False
+
+
+class WorkspacePatch(Request):
+    name: Optional[Name] = None
+    timezone: Optional[Timezone] = None
+    daily_cap_usd: Optional[Money] = None
+    spike_multiplier: Optional[Annotated[float, Field(gt=1, le=1000, allow_inf_nan=False)]] = None
+    spike_min_usd: Optional[Money] = None
+    digest_hour: Optional[Annotated[int, Field(strict=True, ge=0, le=23)]] = None
+    slack_webhook_url: Optional[Annotated[str, Field(min_length=1, max_length=2048)]] = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "WorkspacePatch":
+        if not self.model_fields_set:
+            raise PydanticCustomError("empty_patch", "Send at least one field to change.")
+        for name in ("name", "timezone", "spike_multiplier", "spike_min_usd", "digest_hour"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise PydanticCustomError("invalid_input", "{field} cannot be null.", {"field": name})
+        return self
+
+
+# --- members and tasks -------------------------------------------------------------------------
+
+
+class MemberPut(Request):
+    name: Name
+    email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    role: Literal["owner", "operator"]
+    digest: bool = True
+
+
+class Member(BaseModel):
+    member_id: str
+    name: str
+    email: str
+    role: str
+    digest: bool
+
+
+class MemberList(BaseModel):
+    members: list[Member]
+
+
+class TaskPut(Request):
+    title: Annotated[str, Field(min_length=1, max_length=500)]
+    assignee_id: Optional[Identifier]
+    status: Literal["open", "closed"]
+
+
+class AssigneeRef(BaseModel):
+    member_id: str
+    name: str
+
+
+class Task(BaseModel):
+    """A task with its cumulative totals (from the task aggregate)."""
+
+    task_id: str
+    title: str
+    status: str
+    assignee_id: Optional[str]
+    assignee: Optional[AssigneeRef]
+    cost_usd: MoneyOut
+    tokens: int
+    runs: int
+    last_run_at: Optional[Instant]
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+
+class RunPost(Request):
+    run_id: Identifier
+    task_id: Optional[Identifier]
+    started_at: Instant
+    finished_at: Optional[Instant] = None
+    model: Annotated[str, Field(min_length=1, max_length=128)]
+    input_tokens: Tokens
+    output_tokens: Tokens
+    cost_usd: Money
+    reservation_id: Optional[Identifier] = None
+
+    @field_validator("finished_at")
+    @classmethod
+    def _after_start(cls, value: Optional[datetime], info: Any) -> Optional[datetime]:
+        started = info.data.get("started_at")
+        if value is not None and started is not None and value < started:
+            raise PydanticCustomError("invalid_instant", "finished_at must not be before started_at.")
+        return value
+
+
+class Run(BaseModel):
+    run_id: str
+    task_id: Optional[str]
+    started_at: Instant
+    finished_at: Optional[Instant]
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cost_usd: MoneyOut
+    reservation_id: Optional[str]
+    received_at: Instant
+
+
+class RunBatch(Request):
+    runs: list[dict[str, Any]] = Field(min_length=1, max_length=100)
+
+
+class RunResult(BaseModel):
+    run_id: Optional[str]
+    status: int
+    error: Optional[dict[str, Any]] = None
+
+
+class RunBatchResult(BaseModel):
+    results: list[RunResult]
+
+
+class RunPage(BaseModel):
+    runs: list[Run]
+    next_cursor: Optional[str]
+
+
+class RunQuery(Request):
+    task_id: Optional[Identifier] = None
+    since: Optional[Instant] = None
+    until: Optional[Instant] = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 25
+    cursor: Optional[Annotated[str, Field(max_length=1024)]] = None
+
+
+class AdmitRequest(Request):
+    task_id: Optional[Identifier] = None
+    estimated_cost_usd: Money
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: Optional[str] = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+ALL_SCOPES: tuple[str, ...] = SCOPES

@@ -1,0 +1,73 @@
+"""Key builders: the one place that knows how items are addressed."""
+from __future__ import annotations
+
+UNASSIGNED = "~unassigned"
+
+
+def workspace_pk(workspace_id: str) -> str:
+    return f"WS#{workspace_id}"
+
+
+def workspace_id_of(pk: str) -> str:
+    return pk.split("#", 1)[1]
+
+
+# source table
+def member_sk(member_id: str) -> str:
+    return f"MEMBER#{member_id}"
+
+
+def task_sk(task_id: str) -> str:
+    return f"TASK#{task_id}"
+
+
+def run_sk(run_id: str) -> str:
+    return f"RUN#{run_id}"
+
+
+def runs_by_time_pk(workspace_id: str) -> str:
+    return f"WS#{workspace_id}#RUNS"
+
+
+def runs_by_task_pk(workspace_id: str, task_id: str) -> str:
+    return f"WS#{workspace_id}#TASK#{task_id}"
+
+
+# state table
+WORKSPACE_SK = "WORKSPACE"
+TOKEN_SK = "TOKEN"
+
+
+def token_pk(token_digest: str) -> str:
+    return f"TOKEN#{token_digest}"
+
+
+def token_meta_sk(token_id: str) -> str:
+    return f"TOKEN#{token_id}"
+
+
+AGG_TOTAL_SK = "AGG#TOTAL"
+
+
+def agg_assignee_sk(member_id: str | None) -> str:
+    return f"AGG#ASSIGNEE#{member_id or UNASSIGNED}"
+
+
+def agg_task_sk(task_id: str) -> str:
+    return f"AGG#TASK#{task_id}"
+
+
+def agg_day_sk(day: str) -> str:
+    return f"AGG#DAY#{day}"
+
+
+def agg_day_task_sk(day: str, task_id: str) -> str:
+    return f"AGG#DAYTASK#{day}#{task_id}"
+
+
+def applied_run_sk(run_id: str) -> str:
+    return f"APPLIED#RUN#{run_id}"
+
+
+def parked_sk(event_id: str) -> str:
+    return f"PARKED#{event_id}"
