@@ -4,7 +4,7 @@ from __future__ import annotations
 from chalice import Chalice
 
 from chalicelib import models
-from chalicelib.config import Settings
+from chalicelib.config import Settings, source_stream_arn
 from chalicelib.http import Api, reshape_framework_error
 from chalicelib.ingest import members, runs, tasks, workspaces
 from chalicelib.reports import tasks as task_reports
@@ -139,3 +139,23 @@ def openapi():
     from chalicelib.openapi import openapi_document
 
     return openapi_document(app)
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+@app.on_dynamodb_record(stream_arn=source_stream_arn(), batch_size=100, starting_position="TRIM_HORIZON",
+                        name="aggregate_costs")
+def aggregate_costs(event):
+    """The source table's stream: keep every cost aggregate exact. Bad records are parked, not raised."""
+    from chalicelib.aggregation.handler import handle_stream_event
+
+    return handle_stream_event(get_store(), event.to_dict()).as_lambda_response()
+
+
+@app.schedule("rate(5 minutes)", name="governance_tick")
+def governance_tick(event):
+    """The scheduled governance check (cap, spike, resumes, deliveries, digests)."""
+    from chalicelib.alerts.governance import run_tick
+
+    return run_tick(get_store(), now_utc()).model_dump(mode="json")

@@ -13,13 +13,13 @@ class Store:
     """Handles to the two tables. Built by `connect` (or by tests around moto)."""
 
     settings: Settings
-    client: Any  # botocore DynamoDB client
+    client: Any  # the resource's client: takes and returns plain Python values
     source: Any  # boto3 Table
     state: Any  # boto3 Table
 
     def transact(self, items: list[dict[str, Any]]) -> None:
-        """TransactWriteItems from resource-style items (plain Python values)."""
-        self.client.transact_write_items(TransactItems=[_serialize_transact_item(item) for item in items])
+        """TransactWriteItems with plain Python values (the resource's client serializes them)."""
+        self.client.transact_write_items(TransactItems=items)
 
     def batch_get(self, table: Any, keys: Iterable[dict[str, str]]) -> list[dict[str, Any]]:
         """BatchGetItem over any number of keys (100 a request, unprocessed keys retried)."""
@@ -49,22 +49,6 @@ def connect(settings: Settings) -> Store:
         source=resource.Table(settings.source_table),
         state=resource.Table(settings.state_table),
     )
-
-
-def _serialize_transact_item(item: dict[str, Any]) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeSerializer
-
-    serializer = TypeSerializer()
-    ((kind, body),) = item.items()
-    out = dict(body)
-    for field in ("Key", "Item"):
-        if field in out:
-            out[field] = {k: serializer.serialize(v) for k, v in out[field].items()}
-    if "ExpressionAttributeValues" in out:
-        out["ExpressionAttributeValues"] = {
-            k: serializer.serialize(v) for k, v in out["ExpressionAttributeValues"].items()
-        }
-    return {kind: out}
 
 
 def is_conditional_failure(error: Exception) -> bool:

@@ -1,0 +1,1 @@
+"""Stream records -> typed deltas -> idempotent transactional writes; rebuild."""

@@ -1,0 +1,1 @@
+"""Rules -> one alert record -> renderers -> senders; the scheduled governance check."""
