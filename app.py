@@ -7,6 +7,7 @@ from chalicelib import models
 from chalicelib.config import Settings, source_stream_arn
 from chalicelib.http import Api, reshape_framework_error
 from chalicelib.ingest import members, runs, tasks, workspaces
+from chalicelib.reports import breakdown, summary
 from chalicelib.reports import tasks as task_reports
 from chalicelib.store.db import Store, connect
 from chalicelib.timeutil import now_utc
@@ -129,6 +130,28 @@ def list_runs(principal, query):
 @api.endpoint("One run", scope="cost:read", response=models.Run)
 def get_run(principal, run_id):
     return runs.get_run(get_store(), principal.workspace_id, run_id)
+
+
+# --- cost: the four axes ----------------------------------------------------------------------
+
+
+@app.route("/api/v1/cost/by-assignee", methods=["GET"])
+@api.endpoint("Cumulative spend by each task's current assignee", scope="cost:read",
+              response=models.CostByAssignee)
+def cost_by_assignee(principal):
+    return breakdown.cost_by_assignee(get_store(), principal.workspace_id, now_utc())
+
+
+@app.route("/api/v1/tasks/top-cost", methods=["GET"])
+@api.endpoint("The costliest tasks", scope="cost:read", query=models.TopCostQuery, response=models.TopCostTasks)
+def top_cost_tasks(principal, query):
+    return breakdown.top_cost_tasks(get_store(), principal.workspace_id, query.limit, query.status)
+
+
+@app.route("/api/v1/cost/summary", methods=["GET"])
+@api.endpoint("The workspace over time, with the cap", scope="cost:read", response=models.CostSummary)
+def cost_summary(principal):
+    return summary.cost_summary(get_store(), principal.workspace_id, now_utc())
 
 
 # --- the contract, by machine -----------------------------------------------------------------

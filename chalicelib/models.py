@@ -277,3 +277,87 @@ class ErrorBody(BaseModel):
 
 
 ALL_SCOPES: tuple[str, ...] = SCOPES
+
+
+# --- cost (the four axes) ----------------------------------------------------------------------
+
+
+class AssigneeCost(BaseModel):
+    member_id: str
+    name: str
+    cost_usd: MoneyOut
+    percent: float
+    tokens: int
+    tasks: int
+
+
+class UnassignedCost(BaseModel):
+    cost_usd: MoneyOut
+    percent: float
+    tokens: int
+    tasks: int
+
+
+class CostByAssignee(BaseModel):
+    """Cumulative spend by each task's current assignee; rows + unassigned == total, exactly."""
+
+    currency: Literal["USD"] = "USD"
+    as_of: Instant
+    total_usd: MoneyOut
+    total_tokens: int
+    solo: bool
+    assignees: list[AssigneeCost]
+    unassigned: UnassignedCost
+
+
+class TopCostQuery(Request):
+    limit: Annotated[int, Field(ge=1, le=100)] = 10
+    status: Literal["all", "open", "closed"] = "all"
+
+
+class TaskCost(BaseModel):
+    task_id: str
+    title: Optional[str]
+    status: str
+    assignee: Optional[AssigneeRef]
+    cost_usd: MoneyOut
+    tokens: int
+    runs: int
+    last_run_at: Optional[Instant]
+
+
+class TopCostTasks(BaseModel):
+    tasks: list[TaskCost]
+
+
+class DaySpend(BaseModel):
+    date: str
+    cost_usd: MoneyOut
+    runs: int
+
+
+class DayCost(BaseModel):
+    date: str
+    cost_usd: MoneyOut
+
+
+class CapState(BaseModel):
+    daily_cap_usd: Optional[MoneyOut]
+    used_usd: MoneyOut
+    reserved_usd: MoneyOut
+    used_percent: Optional[float]
+    state: Literal["none", "ok", "warning", "reached"]
+
+
+class CostSummary(BaseModel):
+    timezone: str
+    as_of: Instant
+    total_usd: MoneyOut
+    today: DaySpend
+    yesterday: DaySpend
+    trailing_7d_avg_usd: MoneyOut
+    ratio_to_trailing: Optional[float]
+    projection_30d_usd: MoneyOut
+    cap: CapState
+    status: Literal["active", "paused"]
+    days: list[DayCost]

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from chalicelib import models, timeutil
 from chalicelib.errors import Conflict, InvalidInput, LoopDeskError, NotFound
+from chalicelib.ingest.workspaces import load_workspace_item
 from chalicelib.store import keys, tables
 from chalicelib.store.db import Store, plain
 from chalicelib.validation import invalid_input_from
@@ -30,10 +31,17 @@ def check_not_in_future(run: models.RunPost, now: datetime) -> None:
                            field="started_at")
 
 
-def record_run(store: Store, workspace_id: str, run: models.RunPost, now: datetime) -> tuple[models.Run, int]:
-    """Store a run once. 201 stored, 200 identical replay, 409 `run_conflict` for another body."""
+def record_run(store: Store, workspace_id: str, run: models.RunPost, now: datetime,
+               timezone_name: str | None = None) -> tuple[models.Run, int]:
+    """Store a run once. 201 stored, 200 identical replay, 409 `run_conflict` for another body.
+
+    The run's local date is fixed when it is stored, in the workspace's timezone of that moment: a
+    changed timezone applies to runs recorded from then on, and a rebuild reproduces the same days.
+    """
     check_not_in_future(run, now)
-    item = _run_item(workspace_id, run, now)
+    if timezone_name is None:
+        timezone_name = load_workspace_item(store, workspace_id)["timezone"]
+    item = _run_item(workspace_id, run, now, timezone_name)
     try:
         store.source.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
         return to_run(item), 201
@@ -49,21 +57,22 @@ def record_run(store: Store, workspace_id: str, run: models.RunPost, now: dateti
 def record_batch(store: Store, workspace_id: str, raw_runs: list[Any], now: datetime) -> models.RunBatchResult:
     """Each run on its own: one bad run does not stop the others."""
     results = []
-    for index, raw in enumerate(raw_runs):
+    timezone_name = load_workspace_item(store, workspace_id)["timezone"]
+    for raw in raw_runs:
         run_id = raw.get("run_id") if isinstance(raw, dict) and isinstance(raw.get("run_id"), str) else None
         try:
             try:
                 run = models.RunPost.model_validate(raw)
             except ValidationError as exc:
                 raise invalid_input_from(exc) from None
-            _, status = record_run(store, workspace_id, run, now)
+            _, status = record_run(store, workspace_id, run, now, timezone_name)
             results.append(models.RunResult(run_id=run.run_id, status=status))
         except LoopDeskError as exc:
             results.append(models.RunResult(run_id=run_id, status=exc.STATUS_CODE, error=exc.to_body()["error"]))
     return models.RunBatchResult(results=results)
 
 
-def _run_item(workspace_id: str, run: models.RunPost, now: datetime) -> dict[str, Any]:
+def _run_item(workspace_id: str, run: models.RunPost, now: datetime, timezone_name: str) -> dict[str, Any]:
     order = f"{timeutil.sortable_instant(run.started_at)}#{run.run_id}"
     item: dict[str, Any] = {
         "pk": keys.workspace_pk(workspace_id),
@@ -73,6 +82,7 @@ def _run_item(workspace_id: str, run: models.RunPost, now: datetime) -> dict[str
         "run_id": run.run_id,
         "task_id": run.task_id,
         "started_at": timeutil.format_instant(run.started_at),
+        "local_date": timeutil.local_date(run.started_at, timezone_name).isoformat(),
         "finished_at": timeutil.format_instant(run.finished_at) if run.finished_at else None,
         "model": run.model,
         "input_tokens": run.input_tokens,

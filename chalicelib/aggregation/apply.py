@@ -1,0 +1,202 @@
+"""Idempotent, exact writes of typed changes to the aggregates (one transaction per coalesced group).
+
+Every run is counted once: its dedupe marker is written in the same transaction as the sums it adds
+to, so a redelivered run fails the marker's condition and changes nothing. A task's assignee is
+read and then asserted (by the task aggregate's `ver`) in the transaction that moves its cost, so
+concurrent writers retry instead of losing money.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from chalicelib.aggregation.records import RunRecorded, TaskUpdated
+from chalicelib.store import keys
+from chalicelib.store.db import Store, cancellation_reasons, plain
+
+MAX_TRANSACTION_ITEMS = 100
+MAX_ATTEMPTS = 8
+
+
+class Contention(RuntimeError):
+    """Too many concurrent changes to one task: the batch is retried (every write is idempotent)."""
+
+
+@dataclass
+class Applied:
+    runs: int = 0
+    duplicates: int = 0
+    tasks: int = 0
+    stale: int = 0
+    transactions: int = 0
+    touched_days: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _key(workspace_id: str, sk: str) -> dict[str, str]:
+    return {"pk": keys.workspace_pk(workspace_id), "sk": sk}
+
+
+def _read_task(store: Store, workspace_id: str, task_id: str) -> dict[str, Any] | None:
+    item = store.state.get_item(Key=_key(workspace_id, keys.agg_task_sk(task_id)), ConsistentRead=True).get("Item")
+    return plain(item) if item else None
+
+
+def _update(store: Store, key: dict[str, str], expression: str, values: dict[str, Any],
+            condition: str | None = None, names: dict[str, str] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"TableName": store.settings.state_table, "Key": key, "UpdateExpression": expression,
+                            "ExpressionAttributeValues": values}
+    if condition:
+        body["ConditionExpression"] = condition
+    if names:
+        body["ExpressionAttributeNames"] = names
+    return {"Update": body}
+
+
+def _add_to_assignee(store: Store, workspace_id: str, assignee: str, cost: int, tokens: int,
+                     tasks: int) -> dict[str, Any]:
+    return _update(store, _key(workspace_id, keys.agg_assignee_sk(assignee)),
+                   "SET member_id = :m ADD cost_micros :c, tokens :t, tasks :n",
+                   {":m": assignee, ":c": cost, ":t": tokens, ":n": tasks})
+
+
+def apply_task(store: Store, change: TaskUpdated, applied: Applied) -> None:
+    """Bring the task aggregate to the task's newest state, moving its whole cost on reassignment."""
+    for _ in range(MAX_ATTEMPTS):
+        current = _read_task(store, change.workspace_id, change.task_id)
+        if current is not None and current.get("known") and int(current.get("revision", 0)) >= change.revision:
+            applied.stale += 1
+            return
+        task_key = _key(change.workspace_id, keys.agg_task_sk(change.task_id))
+        values = {":a": change.assignee, ":s": change.status, ":title": change.title, ":r": change.revision,
+                  ":true": True, ":one": 1}
+        names = {"#status": "status"}
+        if current is None:
+            items = [
+                _update(store, task_key,
+                        "SET task_id = :task, assignee = :a, #status = :s, title = :title, revision = :r, "
+                        "known = :true, cost_micros = :zero, tokens = :zero, runs = :zero ADD ver :one",
+                        {**values, ":task": change.task_id, ":zero": 0}, "attribute_not_exists(pk)", names),
+                _add_to_assignee(store, change.workspace_id, change.assignee, 0, 0, 1),
+            ]
+        else:
+            items = [_update(store, task_key,
+                             "SET assignee = :a, #status = :s, title = :title, revision = :r, known = :true "
+                             "ADD ver :one", {**values, ":v": current["ver"]}, "ver = :v", names)]
+            if current["assignee"] != change.assignee:
+                cost, tokens = int(current["cost_micros"]), int(current["tokens"])
+                items.append(_add_to_assignee(store, change.workspace_id, current["assignee"], -cost, -tokens, -1))
+                items.append(_add_to_assignee(store, change.workspace_id, change.assignee, cost, tokens, 1))
+        if _try(store, items, applied):
+            applied.tasks += 1
+            return
+    raise Contention(f"task {change.task_id} kept changing under the aggregator")
+
+
+def apply_runs(store: Store, workspace_id: str, task_id: str | None, runs: Iterable[RunRecorded],
+               applied: Applied) -> None:
+    """Add runs of one task (or of no task) to every aggregate, each exactly once."""
+    unique = list({run.run_id: run for run in runs}.values())
+    for chunk in _chunks(unique, has_task=task_id is not None):
+        pending = chunk
+        for _ in range(MAX_ATTEMPTS):
+            if not pending:
+                break
+            current = _read_task(store, workspace_id, task_id) if task_id is not None else None
+            items = _run_items(store, workspace_id, task_id, pending, current)
+            try:
+                store.transact(items)
+            except store.client.exceptions.TransactionCanceledException as exc:
+                already = _already_applied(store, workspace_id, pending, cancellation_reasons(exc))
+                applied.duplicates += len(already)
+                pending = [run for run in pending if run.run_id not in already]
+                continue
+            applied.transactions += 1
+            applied.runs += len(pending)
+            applied.touched_days.update((workspace_id, run.local_date) for run in pending)
+            pending = []
+        if pending:
+            raise Contention(f"runs of task {task_id} kept conflicting")
+
+
+def _chunks(runs: list[RunRecorded], *, has_task: bool) -> list[list[RunRecorded]]:
+    """Groups that fit one transaction: a marker per run, 3 shared items, 1-2 per distinct day."""
+    per_day = 2 if has_task else 1
+    chunks: list[list[RunRecorded]] = []
+    current: list[RunRecorded] = []
+    days: set[str] = set()
+    for run in sorted(runs, key=lambda r: r.run_id):
+        new_days = days | {run.local_date}
+        if current and len(current) + 1 + 3 + per_day * len(new_days) > MAX_TRANSACTION_ITEMS:
+            chunks.append(current)
+            current, new_days = [], {run.local_date}
+        current.append(run)
+        days = new_days
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _run_items(store: Store, workspace_id: str, task_id: str | None, runs: list[RunRecorded],
+               current: dict[str, Any] | None) -> list[dict[str, Any]]:
+    cost = sum(run.cost_micros for run in runs)
+    tokens = sum(run.tokens for run in runs)
+    latest = max(run.started_at for run in runs)
+    table = store.settings.state_table
+    items: list[dict[str, Any]] = [
+        {"Put": {"TableName": table, "ConditionExpression": "attribute_not_exists(pk)",
+                 "Item": {**_key(workspace_id, keys.applied_run_sk(run.run_id)), "cost_micros": run.cost_micros,
+                          "local_date": run.local_date, "task_id": run.task_id}}}
+        for run in runs
+    ]
+    assignee, new_tasks = keys.UNASSIGNED, 0
+    if task_id is not None:
+        task_key = _key(workspace_id, keys.agg_task_sk(task_id))
+        values = {":c": cost, ":t": tokens, ":n": len(runs), ":one": 1, ":last": latest}
+        if current is None:
+            new_tasks = 1
+            items.append(_update(
+                store, task_key,
+                "SET task_id = :task, assignee = :a, #status = :open, title = :empty, known = :false, "
+                "last_run_at = :last ADD cost_micros :c, tokens :t, runs :n, ver :one",
+                {**values, ":task": task_id, ":a": keys.UNASSIGNED, ":open": "open", ":empty": "", ":false": False},
+                "attribute_not_exists(pk)", {"#status": "status"}))
+        else:
+            assignee = current["assignee"]
+            last = max(latest, current.get("last_run_at") or "")
+            items.append(_update(store, task_key, "SET last_run_at = :last ADD cost_micros :c, tokens :t, runs :n, "
+                                 "ver :one", {**values, ":last": last, ":v": current["ver"]}, "ver = :v"))
+    items.append(_add_to_assignee(store, workspace_id, assignee, cost, tokens, new_tasks))
+    items.append(_update(store, _key(workspace_id, keys.AGG_TOTAL_SK), "ADD cost_micros :c, tokens :t, runs :n",
+                         {":c": cost, ":t": tokens, ":n": len(runs)}))
+    for day in sorted({run.local_date for run in runs}):
+        of_day = [run for run in runs if run.local_date == day]
+        day_values = {":c": sum(r.cost_micros for r in of_day), ":t": sum(r.tokens for r in of_day), ":n": len(of_day)}
+        items.append(_update(store, _key(workspace_id, keys.agg_day_sk(day)),
+                             "SET gsi1pk = :daykey, gsi1sk = :ws, #date = :day ADD cost_micros :c, tokens :t, runs :n",
+                             {**day_values, ":daykey": f"DAY#{day}", ":ws": workspace_id, ":day": day},
+                             names={"#date": "date"}))
+        if task_id is not None:
+            items.append(_update(store, _key(workspace_id, keys.agg_day_task_sk(day, task_id)),
+                                 "SET task_id = :task, #date = :day ADD cost_micros :c, tokens :t, runs :n",
+                                 {**day_values, ":task": task_id, ":day": day}, names={"#date": "date"}))
+    return items
+
+
+def _already_applied(store: Store, workspace_id: str, runs: list[RunRecorded], reasons: list[str]) -> set[str]:
+    """Which runs of a cancelled transaction were counted before (their marker exists)."""
+    if len(reasons) >= len(runs):
+        return {run.run_id for run, reason in zip(runs, reasons) if reason == "ConditionalCheckFailed"}
+    found = store.batch_get(store.state, [_key(workspace_id, keys.applied_run_sk(run.run_id)) for run in runs])
+    return {item["sk"].removeprefix("APPLIED#RUN#") for item in found}
+
+
+def _try(store: Store, items: list[dict[str, Any]], applied: Applied) -> bool:
+    try:
+        store.transact(items)
+    except store.client.exceptions.TransactionCanceledException as exc:
+        if any(reason not in ("ConditionalCheckFailed", "TransactionConflict", "None")
+               for reason in cancellation_reasons(exc)):
+            raise
+        return False
+    applied.transactions += 1
+    return True
