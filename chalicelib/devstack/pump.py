@@ -43,6 +43,9 @@ class StreamPump:
         self._idle = idle_seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="stream-pump", daemon=True)
+        self._caught_up = threading.Condition()
+        self._polls_started = 0
+        self._last_idle_poll = 0
         self.delivered = 0  # records handled so far (for logs and tests)
 
     def start(self) -> None:
@@ -53,6 +56,12 @@ class StreamPump:
         if self._thread.is_alive():
             self._thread.join(timeout)
 
+    def wait_until_caught_up(self, timeout: float) -> bool:
+        """Wait for a poll that began after this call to find nothing new: every earlier write is handled."""
+        with self._caught_up:
+            since = self._polls_started
+            return self._caught_up.wait_for(lambda: self._last_idle_poll > since, timeout)
+
     def _run(self) -> None:
         last_refresh, polls, failures = 0.0, 0, 0
         while not self._stop.is_set():
@@ -60,7 +69,14 @@ class StreamPump:
                 if time.monotonic() - last_refresh > REFRESH_SHARDS_SECONDS or not self._reader.readable():
                     self._reader.refresh_shards()
                     last_refresh = time.monotonic()
+                with self._caught_up:
+                    self._polls_started += 1
+                    poll = self._polls_started
                 busy = self.poll_once()
+                if not busy:
+                    with self._caught_up:
+                        self._last_idle_poll = poll
+                        self._caught_up.notify_all()
                 polls, failures = polls + 1, 0
                 if self._housekeeping and polls % HOUSEKEEPING_EVERY == 0:
                     self._housekeeping(self._reader.live_iterators())

@@ -15,6 +15,7 @@ from chalicelib.devstack.options import DevOptions, point_at_local_aws
 
 log = logging.getLogger("loopdesk.devstack")
 REPO_ROOT = Path(__file__).resolve().parents[2]
+CATCH_UP_SECONDS = 10.0  # so that the dashboard shows the whole demo at once
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class LocalStack:
         self._stoppers.append(("stream pump", pump.stop))
 
         seeded = demo.seed(admin, datetime.now(timezone.utc)) if self.options.demo else None
+        if seeded and not pump.wait_until_caught_up(CATCH_UP_SECONDS):
+            log.warning("the stream handler has not caught up with the demo data yet (see the errors above)")
 
         ticker = Ticker(application.governance_tick, self.options.tick_seconds, settings.region)
         ticker.start()
