@@ -52,6 +52,10 @@ def main() -> int:
         threading.Event().wait()  # until a signal interrupts the wait
     except Interrupted as signal_name:
         log.info("%s received: stopping", signal_name)
+    except RuntimeError as error:  # an expected failure (port in use, the API refusing demo data): no traceback
+        log.error("the local stack failed to start: %s", error)
+        stack.stop()
+        return 1
     except Exception:
         log.exception("the local stack failed to start")
         stack.stop()

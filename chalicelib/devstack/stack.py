@@ -63,7 +63,11 @@ class LocalStack:
         application = _import_app()
         application.reset_store(None)  # connect from this environment on first use
 
-        server = ApiServer(application.app, "127.0.0.1", self.options.port, outbox)
+        try:
+            server = ApiServer(application.app, "127.0.0.1", self.options.port, outbox)
+        except OSError as error:
+            raise RuntimeError(f"cannot listen on 127.0.0.1:{self.options.port} ({error.strerror}): "
+                               "stop what uses it, or set LOOPDESK_PORT") from None
         server.start()
         self._stoppers.append(("API", server.stop))
         admin = ApiClient(server.url, self._admin_token)
