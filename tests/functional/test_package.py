@@ -33,7 +33,7 @@ def test_chalice_package_builds_a_valid_template(tmp_path):
     assert not any(n.startswith("tests/") for n in names)
     # E2533: cfn-lint's data says python3.11 was deprecated on 2026-06-30 (creation disabled 2026-07-31).
     # The brief pins python3.11; the runtime question is raised in the closing note, not hidden here.
-    lint = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), "--ignore-checks", "E2533",
-                           str(tmp_path / "out" / "sam.json")],
+    lint = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), str(tmp_path / "out" / "sam.json"),
+                           "--ignore-checks", "E2533"],
                           capture_output=True, text=True, timeout=300)
     assert lint.returncode in (0, 4), lint.stdout + lint.stderr  # 4 = warnings only
