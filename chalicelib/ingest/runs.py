@@ -41,7 +41,7 @@ def record_run(store: Store, workspace_id: str, run: models.RunPost, now: dateti
     check_not_in_future(run, now)
     if timezone_name is None:
         timezone_name = load_workspace_item(store, workspace_id)["timezone"]
-    item = _run_item(workspace_id, run, now, timezone_name)
+    item = run_item(workspace_id, run, now, timezone_name)
     try:
         store.source.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
         return to_run(item), 201
@@ -72,7 +72,7 @@ def record_batch(store: Store, workspace_id: str, raw_runs: list[Any], now: date
     return models.RunBatchResult(results=results)
 
 
-def _run_item(workspace_id: str, run: models.RunPost, now: datetime, timezone_name: str) -> dict[str, Any]:
+def run_item(workspace_id: str, run: models.RunPost, now: datetime, timezone_name: str) -> dict[str, Any]:
     order = f"{timeutil.sortable_instant(run.started_at)}#{run.run_id}"
     item: dict[str, Any] = {
         "pk": keys.workspace_pk(workspace_id),
