@@ -5,8 +5,9 @@ from chalice import Chalice
 
 from chalicelib import models
 from chalicelib.config import Settings, source_stream_arn
-from chalicelib.http import Api, reshape_framework_error
-from chalicelib.ingest import members, runs, tasks, workspaces
+from chalicelib.http import Api, digest_page, reshape_framework_error
+from chalicelib.alerts import digest, governance, webhooks
+from chalicelib.ingest import admission, members, runs, tasks, workspaces
 from chalicelib.reports import breakdown, summary
 from chalicelib.reports import tasks as task_reports
 from chalicelib.store.db import Store, connect
@@ -60,6 +61,21 @@ def revoke_token(workspace_id, token_id):
     workspaces.revoke_token(get_store(), workspace_id, token_id)
 
 
+@app.route("/api/v1/admin/tick", methods=["POST"])
+@api.endpoint("Run the scheduled governance check now", admin=True, body=models.TickRequest,
+              response=models.TickResult)
+def admin_tick(body):
+    if body.workspace_id:
+        workspaces.load_workspace_item(get_store(), body.workspace_id)
+    return governance.run_tick(get_store(), now_utc(), body.workspace_id)
+
+
+@app.route("/api/v1/admin/workspaces/{workspace_id}/digest", methods=["POST"])
+@api.endpoint("Send today's digest now", admin=True, response=models.DigestSent)
+def admin_digest(workspace_id):
+    return digest.send_digest_now(get_store(), workspace_id, now_utc())
+
+
 # --- workspace, members, tasks ----------------------------------------------------------------
 
 
@@ -74,6 +90,12 @@ def get_workspace(principal):
               response=models.Workspace)
 def patch_workspace(principal, body):
     return workspaces.patch_workspace(get_store(), principal.workspace_id, body)
+
+
+@app.route("/api/v1/workspace/resume", methods=["POST"])
+@api.endpoint("Resume a paused desk", scope="settings:write", response=models.Workspace)
+def resume_workspace(principal):
+    return governance.resume_by_hand(get_store(), principal.workspace_id, now_utc())
 
 
 @app.route("/api/v1/members/{member_id}", methods=["PUT"])
@@ -110,6 +132,13 @@ def get_task(principal, task_id):
               response=models.Run, status=201)
 def post_run(principal, body):
     return runs.record_run(get_store(), principal.workspace_id, body, now_utc())
+
+
+@app.route("/api/v1/runs/admit", methods=["POST"])
+@api.endpoint("Reserve an estimate under today's cap", scope="runs:write", body=models.AdmitRequest,
+              response=models.Admission)
+def admit_run(principal, body):
+    return admission.admit(get_store(), principal.workspace_id, body, now_utc())
 
 
 @app.route("/api/v1/runs/batch", methods=["POST"])
@@ -152,6 +181,61 @@ def top_cost_tasks(principal, query):
 @api.endpoint("The workspace over time, with the cap", scope="cost:read", response=models.CostSummary)
 def cost_summary(principal):
     return summary.cost_summary(get_store(), principal.workspace_id, now_utc())
+
+
+# --- alerts and webhooks ----------------------------------------------------------------------
+
+
+@app.route("/api/v1/alerts", methods=["GET"])
+@api.endpoint("Alerts with their deliveries (the audit trail)", scope="cost:read", query=models.AlertQuery,
+              response=models.AlertPage)
+def list_alerts(principal, query):
+    return governance.alert_page(get_store(), principal.workspace_id, query.limit, query.cursor)
+
+
+@app.route("/api/v1/webhooks", methods=["POST"])
+@api.endpoint("Register a webhook endpoint", scope="settings:write", body=models.WebhookCreate,
+              response=models.WebhookCreated, status=201)
+def create_webhook(principal, body):
+    return webhooks.register(get_store(), principal.workspace_id, body, now_utc())
+
+
+@app.route("/api/v1/webhooks", methods=["GET"])
+@api.endpoint("List webhook endpoints", scope="cost:read", response=models.WebhookList)
+def list_webhooks(principal):
+    return models.WebhookList(webhooks=[webhooks.to_public(w) for w in
+                                        webhooks.list_endpoints(get_store(), principal.workspace_id)])
+
+
+@app.route("/api/v1/webhooks/{webhook_id}", methods=["DELETE"])
+@api.endpoint("Remove a webhook endpoint", scope="settings:write", status=204)
+def delete_webhook(principal, webhook_id):
+    webhooks.remove(get_store(), principal.workspace_id, webhook_id)
+
+
+@app.route("/api/v1/webhooks/{webhook_id}/deliveries", methods=["GET"])
+@api.endpoint("An endpoint's delivery log, newest first", scope="cost:read", response=models.WebhookDeliveries)
+def webhook_deliveries(principal, webhook_id):
+    return webhooks.delivery_log(get_store(), principal.workspace_id, webhook_id)
+
+
+@app.route("/api/v1/webhooks/{webhook_id}/test", methods=["POST"])
+@api.endpoint("Send a signed test event now", scope="settings:write", response=models.WebhookTestResult)
+def test_webhook(principal, webhook_id):
+    return governance.ping_webhook(get_store(), principal.workspace_id, webhook_id, now_utc())
+
+
+@app.route("/api/v1/unsubscribe", methods=["POST"])
+@api.endpoint("One-click digest unsubscribe (the signed link is the credential)", query=models.UnsubscribeQuery,
+              response=models.Unsubscribed)
+def unsubscribe_one_click(query):
+    return digest.unsubscribe(get_store(), query.token, now_utc())
+
+
+@app.route("/api/v1/unsubscribe", methods=["GET"])
+@api.endpoint("Digest unsubscribe link, for people", query=models.UnsubscribeQuery)
+def unsubscribe_page(query):
+    return digest_page(digest.unsubscribe(get_store(), query.token, now_utc()))
 
 
 # --- the contract, by machine -----------------------------------------------------------------

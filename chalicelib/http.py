@@ -133,3 +133,13 @@ def reshape_framework_error(response: Any) -> Any:
     code, message = CHALICE_ERROR_CODES[response.status_code]
     headers = {k: v for k, v in response.headers.items() if k.lower() == "allow"}
     return json_response({"error": {"code": code, "message": message}}, response.status_code, headers)
+
+
+def digest_page(result: BaseModel) -> Any:
+    """The page a person sees after clicking the unsubscribe link."""
+    from chalice import Response
+
+    html = ("<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Unsubscribed</title></head>"
+            "<body style='font-family:sans-serif;max-width:32em;margin:3em auto'><h1>You are unsubscribed</h1>"
+            "<p>You will no longer receive the Loop Desk daily cost digest.</p></body></html>")
+    return Response(body=html, status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})

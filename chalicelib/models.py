@@ -361,3 +361,107 @@ class CostSummary(BaseModel):
     cap: CapState
     status: Literal["active", "paused"]
     days: list[DayCost]
+
+
+class Admission(BaseModel):
+    admitted: bool
+    reservation_id: str
+    expires_at: Instant
+    remaining_usd: Optional[MoneyOut]
+
+
+class OpenTaskSpend(BaseModel):
+    """One teammate's share of today's spend on open tasks."""
+
+    member_id: str
+    name: str
+    cost_usd: MoneyOut
+    percent: float
+
+
+# --- webhooks and alerts -----------------------------------------------------------------------
+
+
+class WebhookCreate(Request):
+    url: Annotated[str, Field(min_length=1, max_length=2048)]
+    events: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=10)
+    description: Optional[Annotated[str, Field(max_length=500)]] = None
+
+
+class WebhookCreated(BaseModel):
+    webhook_id: str
+    secret: str
+
+
+class Webhook(BaseModel):
+    webhook_id: str
+    url: str
+    events: list[str]
+    description: Optional[str]
+    enabled: bool
+    disabled_reason: Optional[str]
+    created_at: str
+
+
+class WebhookList(BaseModel):
+    webhooks: list[Webhook]
+
+
+class WebhookAttempt(BaseModel):
+    message_id: str
+    event: str
+    attempted_at: str
+    response_status: Optional[int]
+    outcome: str
+    error: Optional[str]
+
+
+class WebhookDeliveries(BaseModel):
+    deliveries: list[WebhookAttempt]
+
+
+class WebhookTestResult(BaseModel):
+    delivered: bool
+    response_status: Optional[int]
+    error: Optional[str]
+
+
+class AlertQuery(Request):
+    limit: Annotated[int, Field(ge=1, le=100)] = 25
+    cursor: Optional[Annotated[str, Field(max_length=1024)]] = None
+
+
+class Delivery(BaseModel):
+    channel: Literal["slack", "webhook", "email"]
+    target: str
+    status: Literal["delivered", "failed", "pending", "skipped"]
+    attempts: int
+    last_error: Optional[str]
+
+
+class AlertOut(BaseModel):
+    alert_id: str
+    type: str
+    date: str
+    fired_at: Instant
+    text: str
+    data: dict[str, Any]
+    deliveries: list[Delivery]
+
+
+class AlertPage(BaseModel):
+    alerts: list[AlertOut]
+    next_cursor: Optional[str]
+
+
+class DigestSent(BaseModel):
+    sent: list[str]
+
+
+class Unsubscribed(BaseModel):
+    member_id: str
+    digest: bool
+
+
+class UnsubscribeQuery(Request):
+    token: Annotated[str, Field(min_length=10, max_length=1024)]

@@ -102,7 +102,8 @@ def apply_runs(store: Store, workspace_id: str, task_id: str | None, runs: Itera
             if not pending:
                 break
             current = _read_task(store, workspace_id, task_id) if task_id is not None else None
-            items = _run_items(store, workspace_id, task_id, pending, current)
+            reservations = _open_reservations(store, workspace_id, pending)
+            items = _run_items(store, workspace_id, task_id, pending, current, reservations)
             try:
                 store.transact(items)
             except store.client.exceptions.TransactionCanceledException as exc:
@@ -119,14 +120,15 @@ def apply_runs(store: Store, workspace_id: str, task_id: str | None, runs: Itera
 
 
 def _chunks(runs: list[RunRecorded], *, has_task: bool) -> list[list[RunRecorded]]:
-    """Groups that fit one transaction: a marker per run, 3 shared items, 1-2 per distinct day."""
-    per_day = 2 if has_task else 1
+    """Groups that fit one transaction: a marker (and a reservation) per run, 3 shared items, and per
+    distinct day its total, its task total and a reservation's day."""
+    per_day = 3 if has_task else 2
     chunks: list[list[RunRecorded]] = []
     current: list[RunRecorded] = []
     days: set[str] = set()
     for run in sorted(runs, key=lambda r: r.run_id):
         new_days = days | {run.local_date}
-        if current and len(current) + 1 + 3 + per_day * len(new_days) > MAX_TRANSACTION_ITEMS:
+        if current and 2 * (len(current) + 1) + 3 + per_day * len(new_days) > MAX_TRANSACTION_ITEMS:
             chunks.append(current)
             current, new_days = [], {run.local_date}
         current.append(run)
@@ -136,8 +138,16 @@ def _chunks(runs: list[RunRecorded], *, has_task: bool) -> list[list[RunRecorded
     return chunks
 
 
+def _open_reservations(store: Store, workspace_id: str, runs: list[RunRecorded]) -> list[dict[str, Any]]:
+    """The still-open reservations these runs name: they are released in the runs' transaction."""
+    wanted = [_key(workspace_id, keys.reservation_sk(r.reservation_id)) for r in runs if r.reservation_id]
+    if not wanted:
+        return []
+    return [plain(item) for item in store.batch_get(store.state, wanted) if item.get("state") == "open"]
+
+
 def _run_items(store: Store, workspace_id: str, task_id: str | None, runs: list[RunRecorded],
-               current: dict[str, Any] | None) -> list[dict[str, Any]]:
+               current: dict[str, Any] | None, reservations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     cost = sum(run.cost_micros for run in runs)
     tokens = sum(run.tokens for run in runs)
     latest = max(run.started_at for run in runs)
@@ -168,12 +178,24 @@ def _run_items(store: Store, workspace_id: str, task_id: str | None, runs: list[
     items.append(_add_to_assignee(store, workspace_id, assignee, cost, tokens, new_tasks))
     items.append(_update(store, _key(workspace_id, keys.AGG_TOTAL_SK), "ADD cost_micros :c, tokens :t, runs :n",
                          {":c": cost, ":t": tokens, ":n": len(runs)}))
-    for day in sorted({run.local_date for run in runs}):
+    released: dict[str, int] = {}
+    for reservation in reservations:
+        released[reservation["date"]] = released.get(reservation["date"], 0) + int(reservation["amount_micros"])
+        items.append(_update(store, _key(workspace_id, keys.reservation_sk(reservation["reservation_id"])),
+                             "SET #state = :released", {":released": "released", ":open": "open"},
+                             "#state = :open", {"#state": "state"}))
+    run_days = {run.local_date for run in runs}
+    for day in sorted(set(released) - run_days):
+        items.append(_update(store, _key(workspace_id, keys.agg_day_sk(day)), "ADD reserved_micros :r",
+                             {":r": -released[day]}))
+    for day in sorted(run_days):
         of_day = [run for run in runs if run.local_date == day]
         day_values = {":c": sum(r.cost_micros for r in of_day), ":t": sum(r.tokens for r in of_day), ":n": len(of_day)}
         items.append(_update(store, _key(workspace_id, keys.agg_day_sk(day)),
-                             "SET gsi1pk = :daykey, gsi1sk = :ws, #date = :day ADD cost_micros :c, tokens :t, runs :n",
-                             {**day_values, ":daykey": f"DAY#{day}", ":ws": workspace_id, ":day": day},
+                             "SET gsi1pk = :daykey, gsi1sk = :ws, #date = :day "
+                             "ADD cost_micros :c, tokens :t, runs :n, reserved_micros :r",
+                             {**day_values, ":daykey": keys.day_key(day), ":ws": workspace_id, ":day": day,
+                              ":r": -released.get(day, 0)},
                              names={"#date": "date"}))
         if task_id is not None:
             items.append(_update(store, _key(workspace_id, keys.agg_day_task_sk(day, task_id)),

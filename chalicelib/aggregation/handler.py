@@ -60,6 +60,10 @@ def handle_stream_event(store: Store, event: dict[str, Any], now: datetime | Non
         apply_task(store, change, applied)
     for (workspace_id, task_id), runs in runs_by_task.items():
         apply_runs(store, workspace_id, task_id, runs, applied)
+    if applied.touched_days:
+        from chalicelib.alerts.governance import inline_cap_check
+
+        inline_cap_check(store, applied.touched_days, now)
     return StreamResult(applied=applied, parked=parked, ignored=ignored)
 
 

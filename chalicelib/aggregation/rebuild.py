@@ -40,10 +40,14 @@ def rebuild_workspace(store: Store, workspace_id: str,
     markers = {keys.applied_run_sk(item["run_id"]): {"cost_micros": int(item["cost_micros"]),
                                                       "local_date": item["local_date"], "task_id": item.get("task_id")}
                for item in source if item.get("entity") == "run"}
-    stale = [item for item in _query_all(store.state, workspace_id) if item["sk"].startswith(DERIVED_PREFIXES)]
+    state = _query_all(store.state, workspace_id)
+    stale = [item for item in state if item["sk"].startswith(DERIVED_PREFIXES)]
+    for reservation in (i for i in state if i["sk"].startswith("RES#") and i.get("state") == "open"):
+        day = computed.setdefault(keys.agg_day_sk(reservation["date"]), {"cost_micros": 0, "tokens": 0, "runs": 0})
+        day["reserved_micros"] = day.get("reserved_micros", 0) + int(reservation["amount_micros"])
     total = len(stale) + len(computed) + len(markers)
     done = 0
-    with store.state.batch_writer() as batch:
+    with store.state.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
         for item in stale:
             batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
             done += 1

@@ -22,6 +22,7 @@ class RunRecorded:
     tokens: int
     started_at: str
     local_date: str
+    reservation_id: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ def _run(item: dict[str, Any]) -> RunRecorded:
         tokens=_int(item["input_tokens"], "input_tokens") + _int(item["output_tokens"], "output_tokens"),
         started_at=_text(item["started_at"], "started_at"),
         local_date=_text(item["local_date"], "local_date"),
+        reservation_id=item.get("reservation_id") or None,
     )
 
 

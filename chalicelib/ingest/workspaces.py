@@ -129,6 +129,10 @@ _PATCH_ATTRIBUTES = {
 
 def patch_workspace(store: Store, workspace_id: str, patch: models.WorkspacePatch) -> models.Workspace:
     """Apply the fields that were sent; `null` clears the cap or the Slack URL."""
+    if patch.slack_webhook_url is not None:
+        from chalicelib.alerts.targets import check_target
+
+        check_target(patch.slack_webhook_url, allow_private=store.settings.allow_private_urls)
     sets, removes, values, names = [], [], {}, {}
     for field in sorted(patch.model_fields_set):
         attribute = _PATCH_ATTRIBUTES[field]

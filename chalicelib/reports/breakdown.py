@@ -71,3 +71,34 @@ def top_cost_tasks(store: Store, workspace_id: str, limit: int, status: str) -> 
             status=task.get("status", "open"), assignee=ref, cost_usd=int(task.get("cost_micros", 0)),
             tokens=int(task.get("tokens", 0)), runs=int(task.get("runs", 0)), last_run_at=task.get("last_run_at")))
     return models.TopCostTasks(tasks=rows)
+
+
+def open_task_spend_by_assignee(store: Store, workspace_id: str, day: str,
+                                day_total: int) -> list[models.OpenTaskSpend]:
+    """Today's spend on tasks open now, by their current assignee, each with its percent of the day.
+
+    The alerts carry this list; Slack, webhooks, email and the dashboard all render it as computed here.
+    """
+    return day_spend_by_assignee(store, workspace_id, day, day_total, open_only=True)
+
+
+def day_spend_by_assignee(store: Store, workspace_id: str, day: str, day_total: int,
+                          open_only: bool = False) -> list[models.OpenTaskSpend]:
+    """A day's spend on tasks by their current assignee (named teammates only, cost desc)."""
+    spent_today = _query_prefix(store, workspace_id, f"AGG#DAYTASK#{day}#")
+    if not spent_today:
+        return []
+    task_keys = [{"pk": keys.workspace_pk(workspace_id), "sk": keys.agg_task_sk(item["task_id"])} for item in spent_today]
+    current = {item["task_id"]: plain(item) for item in store.batch_get(store.state, task_keys)}
+    names = member_names(store, workspace_id)
+    by_member: dict[str, int] = {}
+    for item in spent_today:
+        task = current.get(item["task_id"], {})
+        assignee = task.get("assignee", keys.UNASSIGNED)
+        if (open_only and task.get("status") != "open") or assignee == keys.UNASSIGNED:
+            continue
+        by_member[assignee] = by_member.get(assignee, 0) + int(item.get("cost_micros", 0))
+    rows = [models.OpenTaskSpend(member_id=m, name=names.get(m, m), cost_usd=c, percent=percent(c, day_total))
+            for m, c in by_member.items()]
+    rows.sort(key=lambda row: (-row.cost_usd, row.member_id))
+    return rows

@@ -38,7 +38,7 @@ def cap_state(cap: int | None, used: int, reserved: int = 0) -> models.CapState:
                            state=state)
 
 
-def cost_summary(store: Store, workspace_id: str, now: datetime, reserved: int = 0) -> models.CostSummary:
+def cost_summary(store: Store, workspace_id: str, now: datetime) -> models.CostSummary:
     workspace = load_workspace_item(store, workspace_id)
     today = timeutil.local_date(now, workspace["timezone"])
     shown = [today - timedelta(days=offset) for offset in range(DAYS_SHOWN - 1, -1, -1)]
@@ -58,7 +58,8 @@ def cost_summary(store: Store, workspace_id: str, now: datetime, reserved: int =
         timezone=workspace["timezone"], as_of=now, total_usd=int(total.get("cost_micros", 0)),
         today=today_spend, yesterday=yesterday, trailing_7d_avg_usd=average, ratio_to_trailing=ratio,
         projection_30d_usd=average * 30,
-        cap=cap_state(workspace.get("daily_cap_micros"), today_spend.cost_usd, reserved),
+        cap=cap_state(workspace.get("daily_cap_micros"), today_spend.cost_usd,
+                      max(0, int(per_day.get(today.isoformat(), {}).get("reserved_micros", 0)))),
         status=workspace.get("status", "active"),
         days=[models.DayCost(date=d.isoformat(), cost_usd=int(per_day.get(d.isoformat(), {}).get("cost_micros", 0)))
               for d in shown],

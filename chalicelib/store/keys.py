@@ -71,3 +71,37 @@ def applied_run_sk(run_id: str) -> str:
 
 def parked_sk(event_id: str) -> str:
     return f"PARKED#{event_id}"
+
+
+# governance
+def reservation_sk(reservation_id: str) -> str:
+    return f"RES#{reservation_id}"
+
+
+def alert_sk(fired_at_sortable: str, alert_id: str) -> str:
+    return f"ALERT#{fired_at_sortable}#{alert_id}"
+
+
+def rule_guard_sk(rule: str, day: str, arm: str = "") -> str:
+    """At most one alert per rule per local day (per cap value for the cap rules: raising re-arms)."""
+    return f"RULE#{rule}#{day}#{arm}"
+
+
+def delivery_sk(alert_id: str, channel: str, target_id: str) -> str:
+    return f"DELIVERY#{alert_id}#{channel}#{target_id}"
+
+
+def webhook_sk(webhook_id: str) -> str:
+    return f"WEBHOOK#{webhook_id}"
+
+
+def webhook_attempt_sk(webhook_id: str, at_sortable: str, message_id: str) -> str:
+    return f"ATTEMPT#{webhook_id}#{at_sortable}#{message_id}"
+
+
+DUE_KEY = "DUE"
+PAUSED_KEY = "PAUSED"
+
+
+def day_key(day: str) -> str:
+    return f"DAY#{day}"

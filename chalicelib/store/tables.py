@@ -12,7 +12,7 @@ from chalicelib.config import Settings
 
 RUNS_BY_TIME_INDEX = "runs-by-time"
 RUNS_BY_TASK_INDEX = "runs-by-task"
-ACTIVE_DAY_INDEX = "active-by-day"
+SCHEDULE_INDEX = "by-schedule"  # sparse: DAY#date (spend that day), DUE (deliveries), PAUSED
 
 
 def _string_keys(*names: str) -> list[dict[str, str]]:
@@ -46,7 +46,7 @@ def table_definitions(settings: Settings) -> list[dict[str, Any]]:
             "TableName": settings.state_table,
             "KeySchema": key_schema,
             "AttributeDefinitions": _string_keys("pk", "sk", "gsi1pk", "gsi1sk"),
-            "GlobalSecondaryIndexes": [_index(ACTIVE_DAY_INDEX, "gsi1pk", "gsi1sk")],
+            "GlobalSecondaryIndexes": [_index(SCHEDULE_INDEX, "gsi1pk", "gsi1sk")],
             "BillingMode": "PAY_PER_REQUEST",
         },
     ]
