@@ -238,6 +238,16 @@ def unsubscribe_page(query):
     return digest_page(digest.unsubscribe(get_store(), query.token, now_utc()))
 
 
+# --- the dashboard ----------------------------------------------------------------------------
+
+
+@app.route("/dashboard", methods=["GET"])
+def dashboard():
+    from chalicelib.http import dashboard_page
+
+    return dashboard_page()
+
+
 # --- the contract, by machine -----------------------------------------------------------------
 
 

@@ -143,3 +143,17 @@ def digest_page(result: BaseModel) -> Any:
             "<body style='font-family:sans-serif;max-width:32em;margin:3em auto'><h1>You are unsubscribed</h1>"
             "<p>You will no longer receive the Loop Desk daily cost digest.</p></body></html>")
     return Response(body=html, status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def dashboard_page() -> Any:
+    """The static dashboard (it reads only the public v1 API with the token the person gives it)."""
+    from importlib.resources import files
+
+    from chalice import Response
+
+    html = files("chalicelib.dashboard").joinpath("index.html").read_text(encoding="utf-8")
+    return Response(body=html, status_code=200, headers={
+        "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache",
+        "Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                                   "connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+        "Referrer-Policy": "no-referrer"})
