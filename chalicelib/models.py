@@ -76,10 +76,16 @@ Percent = Annotated[float, Field(ge=0, le=100)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class Request(BaseModel):
+class Model(BaseModel):
+    """Every contract model: validators are built on first use, not at import (Lambda cold start)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Request(Model):
     """A request body: unknown fields are refused, nothing is coerced silently."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 # --- admin -----------------------------------------------------------------------------------
@@ -91,7 +97,7 @@ class WorkspaceCreate(Request):
     daily_cap_usd: Optional[Money] = None
 
 
-class WorkspaceCreated(BaseModel):
+class WorkspaceCreated(Model):
     workspace_id: str
     token: str
 
@@ -101,7 +107,7 @@ class TokenCreate(Request):
     label: Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class TokenCreated(BaseModel):
+class TokenCreated(Model):
     token_id: str
     token: str
 
@@ -110,7 +116,7 @@ class TickRequest(Request):
     workspace_id: Optional[Identifier] = None
 
 
-class TickResult(BaseModel):
+class TickResult(Model):
     checked: int
     alerts: list[dict[str, Any]]
 
@@ -118,7 +124,7 @@ class TickResult(BaseModel):
 # --- workspace ---------------------------------------------------------------------------------
 
 
-class Workspace(BaseModel):
+class Workspace(Model):
     workspace_id: str
     name: str
     timezone: str
@@ -161,7 +167,7 @@ class MemberPut(Request):
     digest: bool = True
 
 
-class Member(BaseModel):
+class Member(Model):
     member_id: str
     name: str
     email: str
@@ -169,7 +175,7 @@ class Member(BaseModel):
     digest: bool
 
 
-class MemberList(BaseModel):
+class MemberList(Model):
     members: list[Member]
 
 
@@ -179,12 +185,12 @@ class TaskPut(Request):
     status: Literal["open", "closed"]
 
 
-class AssigneeRef(BaseModel):
+class AssigneeRef(Model):
     member_id: str
     name: str
 
 
-class Task(BaseModel):
+class Task(Model):
     """A task with its cumulative totals (from the task aggregate)."""
 
     task_id: str
@@ -221,7 +227,7 @@ class RunPost(Request):
         return value
 
 
-class Run(BaseModel):
+class Run(Model):
     run_id: str
     task_id: Optional[str]
     started_at: Instant
@@ -238,17 +244,17 @@ class RunBatch(Request):
     runs: list[dict[str, Any]] = Field(min_length=1, max_length=100)
 
 
-class RunResult(BaseModel):
+class RunResult(Model):
     run_id: Optional[str]
     status: int
     error: Optional[dict[str, Any]] = None
 
 
-class RunBatchResult(BaseModel):
+class RunBatchResult(Model):
     results: list[RunResult]
 
 
-class RunPage(BaseModel):
+class RunPage(Model):
     runs: list[Run]
     next_cursor: Optional[str]
 
@@ -266,13 +272,13 @@ class AdmitRequest(Request):
     estimated_cost_usd: Money
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Model):
     code: str
     message: str
     field: Optional[str] = None
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Model):
     error: ErrorDetail
 
 
@@ -282,7 +288,7 @@ ALL_SCOPES: tuple[str, ...] = SCOPES
 # --- cost (the four axes) ----------------------------------------------------------------------
 
 
-class AssigneeCost(BaseModel):
+class AssigneeCost(Model):
     member_id: str
     name: str
     cost_usd: MoneyOut
@@ -291,14 +297,14 @@ class AssigneeCost(BaseModel):
     tasks: int
 
 
-class UnassignedCost(BaseModel):
+class UnassignedCost(Model):
     cost_usd: MoneyOut
     percent: float
     tokens: int
     tasks: int
 
 
-class CostByAssignee(BaseModel):
+class CostByAssignee(Model):
     """Cumulative spend by each task's current assignee; rows + unassigned == total, exactly."""
 
     currency: Literal["USD"] = "USD"
@@ -315,7 +321,7 @@ class TopCostQuery(Request):
     status: Literal["all", "open", "closed"] = "all"
 
 
-class TaskCost(BaseModel):
+class TaskCost(Model):
     task_id: str
     title: Optional[str]
     status: str
@@ -326,22 +332,22 @@ class TaskCost(BaseModel):
     last_run_at: Optional[Instant]
 
 
-class TopCostTasks(BaseModel):
+class TopCostTasks(Model):
     tasks: list[TaskCost]
 
 
-class DaySpend(BaseModel):
+class DaySpend(Model):
     date: str
     cost_usd: MoneyOut
     runs: int
 
 
-class DayCost(BaseModel):
+class DayCost(Model):
     date: str
     cost_usd: MoneyOut
 
 
-class CapState(BaseModel):
+class CapState(Model):
     daily_cap_usd: Optional[MoneyOut]
     used_usd: MoneyOut
     reserved_usd: MoneyOut
@@ -349,7 +355,7 @@ class CapState(BaseModel):
     state: Literal["none", "ok", "warning", "reached"]
 
 
-class CostSummary(BaseModel):
+class CostSummary(Model):
     timezone: str
     as_of: Instant
     total_usd: MoneyOut
@@ -363,14 +369,14 @@ class CostSummary(BaseModel):
     days: list[DayCost]
 
 
-class Admission(BaseModel):
+class Admission(Model):
     admitted: bool
     reservation_id: str
     expires_at: Instant
     remaining_usd: Optional[MoneyOut]
 
 
-class OpenTaskSpend(BaseModel):
+class OpenTaskSpend(Model):
     """One teammate's share of today's spend on open tasks."""
 
     member_id: str
@@ -388,12 +394,12 @@ class WebhookCreate(Request):
     description: Optional[Annotated[str, Field(max_length=500)]] = None
 
 
-class WebhookCreated(BaseModel):
+class WebhookCreated(Model):
     webhook_id: str
     secret: str
 
 
-class Webhook(BaseModel):
+class Webhook(Model):
     webhook_id: str
     url: str
     events: list[str]
@@ -403,11 +409,11 @@ class Webhook(BaseModel):
     created_at: str
 
 
-class WebhookList(BaseModel):
+class WebhookList(Model):
     webhooks: list[Webhook]
 
 
-class WebhookAttempt(BaseModel):
+class WebhookAttempt(Model):
     message_id: str
     event: str
     attempted_at: str
@@ -416,11 +422,11 @@ class WebhookAttempt(BaseModel):
     error: Optional[str]
 
 
-class WebhookDeliveries(BaseModel):
+class WebhookDeliveries(Model):
     deliveries: list[WebhookAttempt]
 
 
-class WebhookTestResult(BaseModel):
+class WebhookTestResult(Model):
     delivered: bool
     response_status: Optional[int]
     error: Optional[str]
@@ -431,7 +437,7 @@ class AlertQuery(Request):
     cursor: Optional[Annotated[str, Field(max_length=1024)]] = None
 
 
-class Delivery(BaseModel):
+class Delivery(Model):
     channel: Literal["slack", "webhook", "email"]
     target: str
     status: Literal["delivered", "failed", "pending", "skipped"]
@@ -439,7 +445,7 @@ class Delivery(BaseModel):
     last_error: Optional[str]
 
 
-class AlertOut(BaseModel):
+class AlertOut(Model):
     alert_id: str
     type: str
     date: str
@@ -449,16 +455,16 @@ class AlertOut(BaseModel):
     deliveries: list[Delivery]
 
 
-class AlertPage(BaseModel):
+class AlertPage(Model):
     alerts: list[AlertOut]
     next_cursor: Optional[str]
 
 
-class DigestSent(BaseModel):
+class DigestSent(Model):
     sent: list[str]
 
 
-class Unsubscribed(BaseModel):
+class Unsubscribed(Model):
     member_id: str
     digest: bool
 
