@@ -23,7 +23,7 @@ from chalicelib.money import format_dollars, format_usd, parse_usd
 from chalicelib.reports.breakdown import day_spend_by_assignee, top_cost_tasks
 from chalicelib.reports.summary import cap_state, day_totals
 from chalicelib.store import keys
-from chalicelib.store.db import Store, plain
+from chalicelib.store.db import Store
 
 _ses_clients: dict[tuple[str, str | None], Any] = {}
 
