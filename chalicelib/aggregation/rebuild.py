@@ -13,23 +13,13 @@ from typing import Any, Callable
 
 from chalicelib.aggregation.compute import compute_aggregates
 from chalicelib.store import keys
-from chalicelib.store.db import Store, plain
+from chalicelib.store.db import Store, query_all
 
 DERIVED_PREFIXES = ("AGG#", "APPLIED#RUN#")
 
 
 def _query_all(table: Any, workspace_id: str) -> list[dict[str, Any]]:
-    from boto3.dynamodb.conditions import Key
-
-    kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(keys.workspace_pk(workspace_id)),
-                              "ConsistentRead": True}
-    items: list[dict[str, Any]] = []
-    while True:
-        page = table.query(**kwargs)
-        items.extend(plain(item) for item in page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return query_all(table, keys.workspace_pk(workspace_id))
 
 
 def rebuild_workspace(store: Store, workspace_id: str,

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib import models, timeutil
 from chalicelib.store import keys
-from chalicelib.store.db import Store, plain
+from chalicelib.store.db import Store, plain, query_all
 
 
 def put_member(store: Store, workspace_id: str, member_id: str, body: models.MemberPut,
@@ -41,19 +41,7 @@ def get_member_item(store: Store, workspace_id: str, member_id: str) -> dict[str
 
 def list_member_items(store: Store, workspace_id: str) -> list[dict[str, Any]]:
     """Every member of the workspace (grows with the team, never with runs)."""
-    from boto3.dynamodb.conditions import Key
-
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": Key("pk").eq(keys.workspace_pk(workspace_id)) & Key("sk").begins_with("MEMBER#"),
-        "ConsistentRead": True,
-    }
-    while True:
-        page = store.source.query(**kwargs)
-        items.extend(plain(i) for i in page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return query_all(store.source, keys.workspace_pk(workspace_id), "MEMBER#")
 
 
 def list_members(store: Store, workspace_id: str) -> models.MemberList:

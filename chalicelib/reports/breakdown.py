@@ -8,23 +8,11 @@ from chalicelib import models
 from chalicelib.ingest.members import list_member_items
 from chalicelib.money import percent
 from chalicelib.store import keys
-from chalicelib.store.db import Store, plain
+from chalicelib.store.db import Store, plain, query_all
 
 
 def _query_prefix(store: Store, workspace_id: str, prefix: str) -> list[dict[str, Any]]:
-    from boto3.dynamodb.conditions import Key
-
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": Key("pk").eq(keys.workspace_pk(workspace_id)) & Key("sk").begins_with(prefix),
-        "ConsistentRead": True,
-    }
-    items: list[dict[str, Any]] = []
-    while True:
-        page = store.state.query(**kwargs)
-        items.extend(plain(item) for item in page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return query_all(store.state, keys.workspace_pk(workspace_id), prefix)
 
 
 def member_names(store: Store, workspace_id: str) -> dict[str, str]:

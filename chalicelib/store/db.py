@@ -72,3 +72,20 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [plain(v) for v in value]
     return value
+
+
+def query_all(table: Any, pk: str, prefix: str | None = None) -> list[dict[str, Any]]:
+    """Every item of one partition (optionally of one sort-key prefix), page after page, consistently."""
+    from boto3.dynamodb.conditions import Key
+
+    condition = Key("pk").eq(pk)
+    if prefix:
+        condition &= Key("sk").begins_with(prefix)
+    kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
+    items: list[dict[str, Any]] = []
+    while True:
+        page = table.query(**kwargs)
+        items.extend(plain(item) for item in page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
