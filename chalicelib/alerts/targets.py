@@ -6,6 +6,7 @@ and private ranges, over plain http too, but never link-local or cloud metadata 
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 from typing import Callable
@@ -24,7 +25,12 @@ ALWAYS_REFUSED = [ipaddress.ip_network(net) for net in (
     "255.255.255.255/32",
 )]
 # Not global, but not caught by `is_global` on every Python: refused outside the local stack.
-EXTRA_PRIVATE = [ipaddress.ip_network(net) for net in ("100.64.0.0/10", "192.0.0.0/24", "198.18.0.0/15")]
+EXTRA_PRIVATE = [ipaddress.ip_network(net) for net in ("100.64.0.0/10", "192.0.0.0/24", "198.18.0.0/15",
+                                                       "64:ff9b:1::/48", "::/96")]
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# A host made only of numbers (`2130706433`, `0177.0.0.1`, `0x7f.1`, `127.1`): resolvers read these as
+# addresses, each in its own way. Only the plain dotted-decimal form is accepted (and then checked).
+NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+))*\.?$", re.IGNORECASE)
 
 Resolver = Callable[[str, int], list[str]]
 
@@ -53,10 +59,17 @@ def system_resolver(host: str, port: int) -> list[str]:
     return sorted({info[4][0] for info in infos})
 
 
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address leads to: IPv4-mapped, NAT64 (64:ff9b::/96) or 6to4."""
+    if address in NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address.ipv4_mapped or address.sixtofour
+
+
 def _address_refusal(text: str, allow_private: bool) -> str | None:
     address = ipaddress.ip_address(text.split("%", 1)[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        address = _embedded_ipv4(address) or address
     if any(address in net for net in ALWAYS_REFUSED if net.version == address.version):
         return f"{address} is a link-local, metadata or unroutable address"
     if allow_private:
@@ -82,6 +95,8 @@ def check_target(url: str, *, allow_private: bool, resolve: Resolver = system_re
         raise UnsafeTarget("The URL's port is not valid.") from None
     if not host:
         raise UnsafeTarget("The URL has no host.")
+    if NUMERIC_HOST.match(host) and not _is_dotted_decimal(host):
+        raise UnsafeTarget("An IP address in a URL must be written in dotted decimal (e.g. 203.0.113.7).")
     addresses = resolve(host, port)
     if not addresses:
         raise UnsafeTarget("The host does not resolve.", code="unresolvable_url")
@@ -93,3 +108,11 @@ def check_target(url: str, *, allow_private: bool, resolve: Resolver = system_re
     if parts.query:
         path += "?" + parts.query
     return Target(url=url.strip(), scheme=parts.scheme, host=host, port=port, path=path, addresses=tuple(addresses))
+
+
+def _is_dotted_decimal(host: str) -> bool:
+    try:
+        ipaddress.IPv4Address(host)  # refuses leading zeros, short and single-number forms
+    except ValueError:
+        return False
+    return True
