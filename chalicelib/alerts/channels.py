@@ -44,7 +44,8 @@ def send_slack(store: Store, alert: Alert, delivery: dict[str, Any], now: dateti
     if result.status is not None and 400 <= result.status < 500:
         store.state.update_item(Key={"pk": keys.workspace_pk(alert.workspace_id), "sk": keys.WORKSPACE_SK},
                                 UpdateExpression="SET slack_broken = :t, slack_error = :e",
-                                ExpressionAttributeValues={":t": True, ":e": f"HTTP {result.status}: {result.body[:200]}"})
+                                ExpressionAttributeValues={":t": True,
+                                                           ":e": f"HTTP {result.status}: {result.body[:200]}"})
         return Outcome("failed", f"Slack answered {result.status}: {result.body[:200]}")
     return Outcome("retry", result.error or f"Slack answered {result.status}")
 

@@ -6,6 +6,7 @@ the same delivery twice at once.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -15,6 +16,7 @@ from chalicelib.alerts.model import SLACK_TYPES, WEBHOOK_EVENTS, Alert
 from chalicelib.store import keys
 from chalicelib.store.db import Store, plain
 
+log = logging.getLogger(__name__)
 BACKOFF = [timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(minutes=30),
            timedelta(hours=1), timedelta(hours=2), timedelta(hours=4), timedelta(hours=8)]
 LEASE = timedelta(seconds=90)
@@ -79,7 +81,11 @@ def attempt(store: Store, delivery: dict[str, Any], now: datetime) -> str:
     claimed = plain(claimed)
     alert_item = store.state.get_item(Key={"pk": claimed["pk"], "sk": claimed["alert_sk"]}, ConsistentRead=True)["Item"]
     alert = Alert.from_item(plain(alert_item))
-    outcome = _senders()[claimed["channel"]](store, alert, claimed, now)
+    try:
+        outcome = _senders()[claimed["channel"]](store, alert, claimed, now)
+    except Exception as exc:  # one broken delivery must not stop the check or the other deliveries
+        log.exception("delivery %s failed unexpectedly", claimed["sk"])
+        outcome = Outcome("retry", f"{type(exc).__name__}: {exc}")
     return _record(store, key, claimed, outcome, now)
 
 

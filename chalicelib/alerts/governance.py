@@ -36,7 +36,8 @@ def _figures(store: Store, workspace: dict[str, Any], today: date) -> dict[str, 
     return {"today_usd": spent, "trailing_7d_avg_usd": average, "ratio_to_trailing": ratio}
 
 
-def _with_open_task_spend(store: Store, workspace_id: str, day: str, spent: int, data: dict[str, Any]) -> dict[str, Any]:
+def _with_open_task_spend(store: Store, workspace_id: str, day: str, spent: int,
+                          data: dict[str, Any]) -> dict[str, Any]:
     rows = open_task_spend_by_assignee(store, workspace_id, day, spent)
     return {**data, "open_task_spend_by_assignee": [row.model_dump(mode="json") for row in rows]}
 
@@ -188,11 +189,12 @@ def resume_by_hand(store: Store, workspace_id: str, now: datetime) -> models.Wor
 
 def alert_page(store: Store, workspace_id: str, limit: int, cursor: str | None) -> models.AlertPage:
     from chalicelib.alerts.ledger import list_alerts
+    from chalicelib.alerts.model import Alert
 
     items, next_cursor = list_alerts(store, workspace_id, limit, cursor)
     alerts = [models.AlertOut(
         alert_id=i["alert_id"], type=i["type"], date=i["date"], fired_at=i["fired_at"], text=i["text"],
-        data=i.get("data") or {},
+        data=Alert.from_item(i).data,
         deliveries=[models.Delivery(channel=d["channel"], target=d["target"], status=d["status"],
                                     attempts=int(d.get("attempts", 0)), last_error=d.get("last_error"))
                     for d in i["deliveries"]]) for i in items]
@@ -211,7 +213,8 @@ def ping_webhook(store: Store, workspace_id: str, webhook_id: str, now: datetime
     endpoint = webhooks.get_endpoint(store, workspace_id, webhook_id)
     message_id = new_id("msg_test", 12)
     body = json.dumps({"type": "webhook.test", "timestamp": timeutil.format_instant(now),
-                       "data": {"workspace_id": workspace_id, "webhook_id": webhook_id}}, separators=(",", ":")).encode()
+                       "data": {"workspace_id": workspace_id, "webhook_id": webhook_id}},
+                      separators=(",", ":")).encode()
     try:
         result = post_signed(store, endpoint, message_id, body, now)
     except UnsafeTarget as exc:

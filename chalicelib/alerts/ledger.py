@@ -49,7 +49,8 @@ def new_alert(workspace_id: str, kind: str, day: str, text: str, data: dict[str,
                  fired_at=timeutil.sortable_instant(now), text=text, data=data)
 
 
-def list_alerts(store: Store, workspace_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+def list_alerts(store: Store, workspace_id: str, limit: int,
+                cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first, each with its deliveries (the audit trail)."""
     from boto3.dynamodb.conditions import Key
 

@@ -1,6 +1,7 @@
 """The one alert record every channel renders from, and its deliveries."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,12 @@ SLACK_TYPES = frozenset(WEBHOOK_EVENTS)
 
 @dataclass(frozen=True)
 class Alert:
-    """An alert as stored: what fired, for which local day, its text and its figures (JSON-ready)."""
+    """An alert as stored: what fired, for which local day, its text and its figures (JSON-ready).
+
+    The figures are stored as JSON text, not as a DynamoDB map: a map would hand them back as
+    Decimals (which no JSON encoder takes) and 40.0 as 40, so the channels that render the stored
+    record would no longer show exactly what fired.
+    """
 
     alert_id: str
     workspace_id: str
@@ -24,9 +30,9 @@ class Alert:
 
     def to_item(self) -> dict[str, Any]:
         return {"alert_id": self.alert_id, "workspace_id": self.workspace_id, "type": self.type, "date": self.date,
-                "fired_at": self.fired_at, "text": self.text, "data": self.data}
+                "fired_at": self.fired_at, "text": self.text, "data": json.dumps(self.data, separators=(",", ":"))}
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "Alert":
         return cls(alert_id=item["alert_id"], workspace_id=item["workspace_id"], type=item["type"],
-                   date=item["date"], fired_at=item["fired_at"], text=item["text"], data=item.get("data") or {})
+                   date=item["date"], fired_at=item["fired_at"], text=item["text"], data=json.loads(item["data"]))
