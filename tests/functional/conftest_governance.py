@@ -14,7 +14,9 @@ import pytest
 
 import app as application
 from chalicelib import timeutil
-from tests.conftest import ApiClient, make_workspace
+from chalicelib.alerts.governance import run_tick
+from chalicelib.store.db import Store
+from tests.conftest import ApiClient, make_workspace, run_body
 from tests.streams import StreamTap, stream_event
 
 
@@ -28,10 +30,42 @@ def instant(moment: datetime) -> str:
     return timeutil.format_instant(moment)
 
 
+def minutes_ago(minutes: float) -> str:
+    return instant(timeutil.now_utc() - timedelta(minutes=minutes))
+
+
 def open_workspace(admin: ApiClient, client: Any, **extra: Any) -> tuple[str, ApiClient]:
     """A workspace in a zone where it is noon now, and an ApiClient with its all-scopes token."""
     workspace_id, token = make_workspace(admin, timezone=noon_timezone(), **extra)
     return workspace_id, ApiClient(client, token)
+
+
+def fire_spike(store: Store, api: ApiClient, tap: StreamTap, workspace_id: str, now: datetime) -> None:
+    """$2 today and nothing before: the schedule's check at `now` fires a cost_spike."""
+    api.post("/api/v1/runs", run_body("r1", "2.000000", started_at=minutes_ago(1)))
+    deliver(tap.take())
+    run_tick(store, now, workspace_id)
+
+
+def spike_delivery(api: ApiClient, channel: str) -> dict[str, Any]:
+    """The cost_spike alert's delivery on `channel`, as the audit trail shows it."""
+    alert = next(a for a in api.get("/api/v1/alerts").body["alerts"] if a["type"] == "cost_spike")
+    return next(d for d in alert["deliveries"] if d["channel"] == channel)
+
+
+def connections(store: Store, count: int) -> list[Store]:
+    """One connection per desk, as separate Lambda containers have (from one session: cheaper to make)."""
+    import boto3
+    from botocore.config import Config
+
+    session = boto3.session.Session(region_name=store.settings.region)
+    handles = []
+    for _ in range(count):
+        resource = session.resource("dynamodb", config=Config(account_id_endpoint_mode="disabled"))
+        handles.append(Store(settings=store.settings, client=resource.meta.client,
+                             source=resource.Table(store.settings.source_table),
+                             state=resource.Table(store.settings.state_table)))
+    return handles
 
 
 def deliver(records: list[dict[str, Any]]) -> Any:
@@ -66,7 +100,3 @@ def serialized_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr(DynamoHandler, "call_action", call_action)
     yield
-
-
-def minutes_ago(minutes: float) -> str:
-    return instant(timeutil.now_utc() - timedelta(minutes=minutes))

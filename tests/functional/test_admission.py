@@ -11,30 +11,14 @@ import pytest
 from chalicelib import models, timeutil
 from chalicelib.errors import Conflict, LoopDeskError
 from chalicelib.ingest.admission import RESERVATION_TTL, admit
-from chalicelib.store.db import Store
 from tests.conftest import run_body
-from tests.functional.conftest_governance import deliver, minutes_ago, open_workspace
+from tests.functional.conftest_governance import connections, deliver, minutes_ago, open_workspace
 
 pytest_plugins = ["tests.functional.conftest_governance"]
 
 
 def estimate(usd: str) -> models.AdmitRequest:
     return models.AdmitRequest(estimated_cost_usd=usd)
-
-
-def connections(store: Store, count: int) -> list[Store]:
-    """One connection per desk, as separate Lambda containers have (from one session: cheaper to make)."""
-    import boto3
-    from botocore.config import Config
-
-    session = boto3.session.Session(region_name=store.settings.region)
-    handles = []
-    for _ in range(count):
-        resource = session.resource("dynamodb", config=Config(account_id_endpoint_mode="disabled"))
-        handles.append(Store(settings=store.settings, client=resource.meta.client,
-                             source=resource.Table(store.settings.source_table),
-                             state=resource.Table(store.settings.state_table)))
-    return handles
 
 
 @pytest.fixture
