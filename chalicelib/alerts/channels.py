@@ -34,8 +34,8 @@ def send_slack(store: Store, alert: Alert, delivery: dict[str, Any], now: dateti
         return Outcome("skipped", "the Slack integration is marked broken")
     try:
         target = check_target(url, allow_private=store.settings.allow_private_urls)
-    except UnsafeTarget as exc:
-        return Outcome("failed", exc.message)
+    except UnsafeTarget as exc:  # a name that does not resolve now may again later (a DNS blip)
+        return Outcome("retry" if exc.code == "unresolvable_url" else "failed", exc.message)
     result = post_json(target, json.dumps(render.slack_message(alert)).encode(), {})
     if result.status is not None and 200 <= result.status < 300:
         return Outcome("delivered")

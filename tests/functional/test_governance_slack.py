@@ -10,6 +10,7 @@ import pytest
 import app as application
 from chalicelib import timeutil
 from chalicelib.alerts.governance import run_tick
+from chalicelib.store import keys
 from tests.conftest import ApiClient
 from tests.functional.conftest_governance import fire_spike, open_workspace, spike_delivery
 from tests.receivers import Receiver, Reply
@@ -141,3 +142,16 @@ def test_slack_url_is_checked_again_at_delivery(store, desk, tap, receiver):
     # THEN nothing is sent and the delivery failed with the reason
     assert receiver.requests == []
     assert slack_delivery(api)["status"] == "failed" and "https" in slack_delivery(api)["last_error"]
+
+
+def test_slack_host_that_stops_resolving_is_retried_not_failed(store, desk, tap, receiver):
+    # GIVEN a Slack URL whose host name no longer resolves (a DNS outage at delivery time)
+    workspace_id, api = desk
+    store.state.update_item(Key={"pk": keys.workspace_pk(workspace_id), "sk": keys.WORKSPACE_SK},
+                            UpdateExpression="SET slack_webhook_url = :url",
+                            ExpressionAttributeValues={":url": "http://hooks.does-not-exist.invalid/x"})
+    # WHEN an alert is delivered
+    fire_spike(store, api, tap, workspace_id, timeutil.now_utc())
+    # THEN the delivery stays pending for a retry, and the integration is not marked broken
+    assert slack_delivery(api)["status"] == "pending" and "resolve" in slack_delivery(api)["last_error"]
+    assert api.get("/api/v1/workspace").body["slack_broken"] is False
