@@ -11,6 +11,7 @@ from standardwebhooks.webhooks import Webhook
 
 import app as application
 from chalicelib import timeutil
+from chalicelib.alerts.deliveries import BACKOFF
 from chalicelib.alerts.governance import run_tick
 from tests.conftest import ApiClient
 from tests.functional.conftest_governance import fire_spike, open_workspace, spike_delivery
@@ -214,3 +215,29 @@ def test_secret_is_a_standard_webhooks_secret_shown_once(desk, receiver):
     # THEN the secret was whsec_ at creation and is never shown again
     assert endpoint["secret"].startswith("whsec_")
     assert endpoint["secret"] not in str(listed)
+
+
+def test_endpoint_that_keeps_failing_is_disabled_after_five_exhausted_deliveries(store, desk, tap, receiver):
+    # GIVEN an endpoint that always answers 500, and five alerts today (cap warning and reached, spike,
+    # resume by hand, and a warning for a raised cap)
+    workspace_id, api = desk
+    endpoint = register(api, receiver.url)
+    receiver.script(*[500] * 100)
+    api.patch("/api/v1/workspace", {"daily_cap_usd": "1.500000"})
+    now = timeutil.now_utc()
+    fire_spike(store, api, tap, workspace_id, now)
+    api.post("/api/v1/workspace/resume")
+    api.patch("/api/v1/workspace", {"daily_cap_usd": "2.400000"})
+    run_tick(store, now, workspace_id)
+    assert len(api.get("/api/v1/alerts").body["alerts"]) == 5
+    # WHEN the schedule works off every retry, each as soon as it is due (about 16 hours)
+    for wait in BACKOFF:
+        now += wait + timedelta(seconds=1)
+        run_tick(store, now)
+    # THEN each delivery was tried 9 times and failed, and the endpoint is disabled, saying why
+    assert len(receiver.requests) == 5 * (len(BACKOFF) + 1)
+    deliveries = [d for a in api.get("/api/v1/alerts").body["alerts"] for d in a["deliveries"]]
+    assert {(d["status"], d["attempts"]) for d in deliveries} == {("failed", len(BACKOFF) + 1)}
+    (listed,) = api.get("/api/v1/webhooks").body["webhooks"]
+    assert listed["webhook_id"] == endpoint["webhook_id"] and listed["enabled"] is False
+    assert "failed after every retry" in listed["disabled_reason"]
