@@ -34,5 +34,7 @@ class Alert:
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "Alert":
+        data = item.get("data")  # a map on records written before the figures were kept as JSON text
         return cls(alert_id=item["alert_id"], workspace_id=item["workspace_id"], type=item["type"],
-                   date=item["date"], fired_at=item["fired_at"], text=item["text"], data=json.loads(item["data"]))
+                   date=item["date"], fired_at=item["fired_at"], text=item["text"],
+                   data=json.loads(data) if isinstance(data, str) else data or {})
