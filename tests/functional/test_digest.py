@@ -19,6 +19,9 @@ from tests.conftest import run_body
 from tests.streams import StreamTap, stream_event
 
 import app as application
+from tests.functional.conftest_governance import connections
+
+pytest_plugins = ["tests.functional.conftest_governance"]
 
 LINE = re.compile(r"Your tasks contributed (\$[\d,]+\.\d\d|<\$0\.01) to today's spend")
 
@@ -73,10 +76,12 @@ def test_each_member_gets_one_line_and_the_lines_reconcile(team, admin, workspac
     assert all(d["status"] == "delivered" for d in digest["deliveries"])
 
 
-def test_digest_step_twice_and_concurrently_sends_one_email_each(team, store, workspace):
+def test_digest_step_twice_and_concurrently_sends_one_email_each(team, store, workspace, serialized_moto):
+    # GIVEN six schedule invocations at once, each with its own connection (moto made request-atomic)
     workspace_id, _ = workspace
     later = datetime.now(timezone.utc).replace(hour=20, minute=30)  # 21:30 in Berlin, past the digest hour
-    threads = [threading.Thread(target=send_due_digests, args=(store, workspace_id, later)) for _ in range(6)]
+    threads = [threading.Thread(target=send_due_digests, args=(handle, workspace_id, later))
+               for handle in connections(store, 6)]
     for thread in threads:
         thread.start()
     for thread in threads:
