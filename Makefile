@@ -17,6 +17,7 @@ run: $(STAMP)
 	AWS_ACCOUNT_ID_ENDPOINT_MODE=disabled $(BIN)/python -m chalicelib.devstack
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	bash scripts/ensure-chromium.sh
 	AWS_ACCOUNT_ID_ENDPOINT_MODE=disabled $(BIN)/python -m pytest
 

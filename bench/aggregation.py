@@ -39,7 +39,8 @@ def _scenario(name: str, workspace_count: int, task_count: int) -> None:
         create_tables(boto3.client("dynamodb", region_name="us-east-1"), settings)
         store = connect(settings)
         now = timeutil.now_utc()
-        ids = [workspaces.create_workspace(store, models.WorkspaceCreate(name=f"B{i}", timezone="UTC"), now).workspace_id
+        ids = [workspaces.create_workspace(store, models.WorkspaceCreate(name=f"B{i}", timezone="UTC"),
+                                           now).workspace_id
                for i in range(workspace_count)]
         tap = StreamTap(store)
         tap.take()

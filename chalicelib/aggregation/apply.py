@@ -207,7 +207,7 @@ def _run_items(store: Store, workspace_id: str, task_id: str | None, runs: list[
 def _already_applied(store: Store, workspace_id: str, runs: list[RunRecorded], reasons: list[str]) -> set[str]:
     """Which runs of a cancelled transaction were counted before (their marker exists)."""
     if len(reasons) >= len(runs):
-        return {run.run_id for run, reason in zip(runs, reasons) if reason == "ConditionalCheckFailed"}
+        return {run.run_id for run, reason in zip(runs, reasons, strict=False) if reason == "ConditionalCheckFailed"}
     found = store.batch_get(store.state, [_key(workspace_id, keys.applied_run_sk(run.run_id)) for run in runs])
     return {item["sk"].removeprefix("APPLIED#RUN#") for item in found}
 

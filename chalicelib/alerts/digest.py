@@ -72,7 +72,8 @@ def _fire_digest(store: Store, workspace_id: str, now: datetime) -> list[str]:
     recipients = [m for m in list_member_items(store, workspace_id) if m.get("digest", True)]
     data = digest_data(store, workspace, now)
     alert = new_alert(workspace_id, "daily_digest", day,
-                      f"{workspace['name']}: daily digest for {day} ({format_dollars(parse_usd(data['today_usd']))} today)",
+                      f"{workspace['name']}: daily digest for {day} "
+                      f"({format_dollars(parse_usd(data['today_usd']))} today)",
                       data, now)
     deliveries = [{**planned(alert, "email", m["email"], m["member_id"], now), "member_name": m["name"]}
                   for m in sorted(recipients, key=lambda m: m["member_id"])]

@@ -145,7 +145,7 @@ def _day_runs(day: date, index: int, target: float, zone: ZoneInfo,
         starts = [opening + window * (k + 0.5) / count for k in range(count)]
         end = opening + window
     runs = []
-    for k, (weight, started) in enumerate(zip(weights, starts)):
+    for k, (weight, started) in enumerate(zip(weights, starts, strict=True)):
         cost = (Decimal(str(weight)) * scale).quantize(MICRO, rounding=ROUND_HALF_UP)
         finished = started + timedelta(seconds=rng.randint(20, 400))
         runs.append(_run(f"demo-{day.isoformat()}-{k:03d}", _pick_task(rng, index), started,

@@ -104,7 +104,8 @@ def to_run(item: dict[str, Any]) -> models.Run:
     return models.Run(
         run_id=item["run_id"], task_id=item.get("task_id"), started_at=item["started_at"],
         finished_at=item.get("finished_at"), model=item["model"], input_tokens=int(item["input_tokens"]),
-        output_tokens=int(item["output_tokens"]), cost_usd=int(item["cost_micros"]), reservation_id=item.get("reservation_id"),
+        output_tokens=int(item["output_tokens"]), cost_usd=int(item["cost_micros"]),
+        reservation_id=item.get("reservation_id"),
         received_at=item["received_at"],
     )
 

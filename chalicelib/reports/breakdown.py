@@ -76,7 +76,8 @@ def day_spend_by_assignee(store: Store, workspace_id: str, day: str, day_total: 
     spent_today = _query_prefix(store, workspace_id, f"AGG#DAYTASK#{day}#")
     if not spent_today:
         return []
-    task_keys = [{"pk": keys.workspace_pk(workspace_id), "sk": keys.agg_task_sk(item["task_id"])} for item in spent_today]
+    task_keys = [{"pk": keys.workspace_pk(workspace_id), "sk": keys.agg_task_sk(item["task_id"])}
+                 for item in spent_today]
     current = {item["task_id"]: plain(item) for item in store.batch_get(store.state, task_keys)}
     names = member_names(store, workspace_id)
     by_member: dict[str, int] = {}

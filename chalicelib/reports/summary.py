@@ -25,13 +25,15 @@ def day_totals(store: Store, workspace_id: str, days: list[date]) -> dict[str, d
 
 def trailing_average(per_day: dict[str, dict[str, Any]], today: date) -> int:
     """Mean of the 7 local days before today, in micro-dollars rounded half up."""
-    spent = sum(int(per_day.get(d.isoformat(), {}).get("cost_micros", 0)) for d in timeutil.days_before(today, TRAILING_DAYS))
+    spent = sum(int(per_day.get(d.isoformat(), {}).get("cost_micros", 0))
+                for d in timeutil.days_before(today, TRAILING_DAYS))
     return int((Decimal(spent) / TRAILING_DAYS).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def cap_state(cap: int | None, used: int, reserved: int = 0) -> models.CapState:
     if cap is None:
-        return models.CapState(daily_cap_usd=None, used_usd=used, reserved_usd=reserved, used_percent=None, state="none")
+        return models.CapState(daily_cap_usd=None, used_usd=used, reserved_usd=reserved, used_percent=None,
+                               state="none")
     share = percent(used, cap) if cap > 0 else (100.0 if used > 0 else 0.0)
     state = "reached" if (used >= cap) else "warning" if used * 100 >= cap * WARNING_PERCENT else "ok"
     return models.CapState(daily_cap_usd=cap, used_usd=used, reserved_usd=reserved, used_percent=min(share, 100.0),

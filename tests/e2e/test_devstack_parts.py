@@ -47,7 +47,8 @@ def test_outbox_shows_simple_raw_and_html_only_mail_oldest_first(ses: Any) -> No
     # GIVEN a plain SendEmail, an HTML SendEmail and a multipart SendRawEmail
     ses.send_email(Source=SENDER, Destination={"ToAddresses": ["maria@demo.example"]},
                    Message={"Subject": {"Data": "Plain"}, "Body": {"Text": {"Data": "Hello Maria"}}})
-    ses.send_email(Source=SENDER, Destination={"ToAddresses": ["leo@demo.example"], "CcAddresses": ["sam@demo.example"]},
+    ses.send_email(Source=SENDER,
+                   Destination={"ToAddresses": ["leo@demo.example"], "CcAddresses": ["sam@demo.example"]},
                    Message={"Subject": {"Data": "Both"},
                             "Body": {"Text": {"Data": "ignored by moto"}, "Html": {"Data": "<p>Hi <b>Leo</b></p>"}}})
     mime = EmailMessage()

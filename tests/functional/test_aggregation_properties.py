@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from tests.streams import StreamTap, stream_event
 
 MEMBERS = ["m1", "m2", "m3"]
 TASKS = ["t1", "t2", "t3", "t4"]
+EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "200"))  # make test runs 200
 COMPARED = ("cost_micros", "tokens", "runs", "tasks", "assignee", "status", "last_run_at")
 
 member_write = st.tuples(st.just("member"), st.sampled_from(MEMBERS))
@@ -72,11 +74,12 @@ def _reconciles(store, workspace_id, now, applied_total):
 
 
 def _applied_total(store, workspace_id):
-    return sum(int(i["cost_micros"]) for i in _query_all(store.state, workspace_id) if i["sk"].startswith("APPLIED#RUN#"))
+    return sum(int(i["cost_micros"]) for i in _query_all(store.state, workspace_id)
+               if i["sk"].startswith("APPLIED#RUN#"))
 
 
-@settings(max_examples=int(__import__("os").environ.get("PROPERTY_EXAMPLES", "200")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(ops=operations)
 def test_aggregates_reconcile_under_any_delivery(aws_account, ops):
     with fresh_tables() as (store, tap):

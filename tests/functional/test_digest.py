@@ -37,7 +37,8 @@ def ses(store):
 def team(api, store, ses):
     """Three members with tasks, spend today on two of them and on an unassigned run."""
     for m, name in (("maria", "Maria"), ("leo", "Leo"), ("sam", "Sam")):
-        assert api.put(f"/api/v1/members/{m}", {"name": name, "email": f"{m}@example.com", "role": "operator"}).status == 201
+        body = {"name": name, "email": f"{m}@example.com", "role": "operator"}
+        assert api.put(f"/api/v1/members/{m}", body).status == 201
     api.put("/api/v1/tasks/t1", {"title": "Invoices", "assignee_id": "maria", "status": "open"})
     api.put("/api/v1/tasks/t2", {"title": "Reviews", "assignee_id": "leo", "status": "closed"})
     now = datetime.now(timezone.utc)

@@ -2,7 +2,8 @@ from tests.conftest import run_body
 
 
 def test_walkthrough(api):
-    assert api.put("/api/v1/members/maria", {"name": "Maria", "email": "maria@example.com", "role": "owner"}).status == 201
+    maria = {"name": "Maria", "email": "maria@example.com", "role": "owner"}
+    assert api.put("/api/v1/members/maria", maria).status == 201
     assert api.put("/api/v1/tasks/t1", {"title": "Invoices", "assignee_id": "maria", "status": "open"}).status == 201
     answer = api.post("/api/v1/runs", run_body("r1"))
     assert answer.status == 201, answer.body
