@@ -120,19 +120,25 @@ def apply_runs(store: Store, workspace_id: str, task_id: str | None, runs: Itera
 
 
 def _chunks(runs: list[RunRecorded], *, has_task: bool) -> list[list[RunRecorded]]:
-    """Groups that fit one transaction: a marker (and a reservation) per run, 3 shared items, and per
-    distinct day its total, its task total and a reservation's day."""
-    per_day = 3 if has_task else 2
+    """Groups that fit one transaction: a marker per run, 3 shared items (task, assignee, total), per
+    distinct day its total (and the task's day total), and per reservation its item and its day."""
+    per_day = 2 if has_task else 1
     chunks: list[list[RunRecorded]] = []
     current: list[RunRecorded] = []
     days: set[str] = set()
+    reserved = 0
+
+    def size(count: int, day_count: int, reservations: int) -> int:
+        return count + 3 + per_day * day_count + 2 * reservations
+
     for run in sorted(runs, key=lambda r: r.run_id):
-        new_days = days | {run.local_date}
-        if current and 2 * (len(current) + 1) + 3 + per_day * len(new_days) > MAX_TRANSACTION_ITEMS:
+        extra = 1 if run.reservation_id else 0
+        if current and size(len(current) + 1, len(days | {run.local_date}), reserved + extra) > MAX_TRANSACTION_ITEMS:
             chunks.append(current)
-            current, new_days = [], {run.local_date}
+            current, days, reserved = [], set(), 0
         current.append(run)
-        days = new_days
+        days.add(run.local_date)
+        reserved += extra
     if current:
         chunks.append(current)
     return chunks
