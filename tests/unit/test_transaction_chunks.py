@@ -33,4 +33,5 @@ def test_every_chunk_fits_one_transaction(count, days, reserved_every, has_task)
 
 
 def test_one_task_on_one_day_is_one_transaction():
-    assert len(_chunks(runs(96, 1, 0), has_task=True)) == 1
+    assert len(_chunks(runs(95, 1, 0), has_task=True)) == 1  # 95 markers + task, assignee, total, day, task-day
+    assert len(_chunks(runs(96, 1, 0), has_task=True)) == 2
