@@ -61,7 +61,10 @@ def rebuild_workspace(store: Store, workspace_id: str,
 
 
 def _bar(done: int, total: int) -> None:
+    """A text progress bar on stderr, redrawn once per percent."""
     width = 40
+    if done != total and (100 * done // max(total, 1)) == (100 * (done - 1) // max(total, 1)):
+        return
     filled = width * done // max(total, 1)
     sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
     if done == total:
