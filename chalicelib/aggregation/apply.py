@@ -92,18 +92,17 @@ def apply_task(store: Store, change: TaskUpdated, applied: Applied) -> None:
     raise Contention(f"task {change.task_id} kept changing under the aggregator")
 
 
-def apply_runs(store: Store, workspace_id: str, task_id: str | None, runs: Iterable[RunRecorded],
-               applied: Applied) -> None:
-    """Add runs of one task (or of no task) to every aggregate, each exactly once."""
+def apply_runs(store: Store, workspace_id: str, runs: Iterable[RunRecorded], applied: Applied) -> None:
+    """Add one workspace's runs to every aggregate, each exactly once, a few transactions per batch."""
     unique = list({run.run_id: run for run in runs}.values())
-    for chunk in _chunks(unique, has_task=task_id is not None):
+    for chunk in _chunks(unique):
         pending = chunk
         for _ in range(MAX_ATTEMPTS):
             if not pending:
                 break
-            current = _read_task(store, workspace_id, task_id) if task_id is not None else None
+            current = _read_tasks(store, workspace_id, {run.task_id for run in pending if run.task_id})
             reservations = _open_reservations(store, workspace_id, pending)
-            items = _run_items(store, workspace_id, task_id, pending, current, reservations)
+            items = _run_items(store, workspace_id, pending, current, reservations)
             try:
                 store.transact(items)
             except store.client.exceptions.TransactionCanceledException as exc:
@@ -116,29 +115,32 @@ def apply_runs(store: Store, workspace_id: str, task_id: str | None, runs: Itera
             applied.touched_days.update((workspace_id, run.local_date) for run in pending)
             pending = []
         if pending:
-            raise Contention(f"runs of task {task_id} kept conflicting")
+            raise Contention(f"runs of workspace {workspace_id} kept conflicting")
 
 
-def _chunks(runs: list[RunRecorded], *, has_task: bool) -> list[list[RunRecorded]]:
-    """Groups that fit one transaction: a marker per run, 3 shared items (task, assignee, total), per
-    distinct day its total (and the task's day total), and per reservation its item and its day."""
-    per_day = 2 if has_task else 1
+def _read_tasks(store: Store, workspace_id: str, task_ids: set[str]) -> dict[str, dict[str, Any]]:
+    found = store.batch_get(store.state, [_key(workspace_id, keys.agg_task_sk(t)) for t in sorted(task_ids)])
+    return {item["task_id"]: plain(item) for item in found}
+
+
+def transaction_size(runs: list[RunRecorded]) -> int:
+    """Items that the runs' transaction writes, at most (assignees are not known before the read)."""
+    tasks = {run.task_id for run in runs if run.task_id}
+    reserved = sum(1 for run in runs if run.reservation_id)
+    days = {run.local_date for run in runs}
+    task_days = {(run.local_date, run.task_id) for run in runs if run.task_id}
+    return len(runs) + len(tasks) + (len(tasks) + 1) + 1 + len(days) + len(task_days) + 2 * reserved
+
+
+def _chunks(runs: list[RunRecorded]) -> list[list[RunRecorded]]:
+    """Groups that fit one transaction, runs of a task kept together where they fit."""
     chunks: list[list[RunRecorded]] = []
     current: list[RunRecorded] = []
-    days: set[str] = set()
-    reserved = 0
-
-    def size(count: int, day_count: int, reservations: int) -> int:
-        return count + 3 + per_day * day_count + 2 * reservations
-
-    for run in sorted(runs, key=lambda r: r.run_id):
-        extra = 1 if run.reservation_id else 0
-        if current and size(len(current) + 1, len(days | {run.local_date}), reserved + extra) > MAX_TRANSACTION_ITEMS:
+    for run in sorted(runs, key=lambda r: (r.task_id or "", r.run_id)):
+        if current and transaction_size(current + [run]) > MAX_TRANSACTION_ITEMS:
             chunks.append(current)
-            current, days, reserved = [], set(), 0
+            current = []
         current.append(run)
-        days.add(run.local_date)
-        reserved += extra
     if current:
         chunks.append(current)
     return chunks
@@ -152,11 +154,13 @@ def _open_reservations(store: Store, workspace_id: str, runs: list[RunRecorded])
     return [plain(item) for item in store.batch_get(store.state, wanted) if item.get("state") == "open"]
 
 
-def _run_items(store: Store, workspace_id: str, task_id: str | None, runs: list[RunRecorded],
-               current: dict[str, Any] | None, reservations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    cost = sum(run.cost_micros for run in runs)
-    tokens = sum(run.tokens for run in runs)
-    latest = max(run.started_at for run in runs)
+def _sums(runs: list[RunRecorded]) -> dict[str, int]:
+    return {":c": sum(r.cost_micros for r in runs), ":t": sum(r.tokens for r in runs), ":n": len(runs)}
+
+
+def _run_items(store: Store, workspace_id: str, runs: list[RunRecorded], current: dict[str, dict[str, Any]],
+               reservations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Markers first (their index is the run's in `_already_applied`), then every sum they add to."""
     table = store.settings.state_table
     items: list[dict[str, Any]] = [
         {"Put": {"TableName": table, "ConditionExpression": "attribute_not_exists(pk)",
@@ -164,12 +168,19 @@ def _run_items(store: Store, workspace_id: str, task_id: str | None, runs: list[
                           "local_date": run.local_date, "task_id": run.task_id}}}
         for run in runs
     ]
-    assignee, new_tasks = keys.UNASSIGNED, 0
-    if task_id is not None:
+    by_assignee: dict[str, list[int]] = {}  # member -> [cost, tokens, new tasks]
+
+    def add(assignee: str, cost: int, tokens: int, new_tasks: int) -> None:
+        group = by_assignee.setdefault(assignee, [0, 0, 0])
+        group[0], group[1], group[2] = group[0] + cost, group[1] + tokens, group[2] + new_tasks
+
+    for task_id in sorted({run.task_id for run in runs if run.task_id}):
+        of_task = [run for run in runs if run.task_id == task_id]
+        values = {**_sums(of_task), ":one": 1, ":last": max(run.started_at for run in of_task)}
         task_key = _key(workspace_id, keys.agg_task_sk(task_id))
-        values = {":c": cost, ":t": tokens, ":n": len(runs), ":one": 1, ":last": latest}
-        if current is None:
-            new_tasks = 1
+        known = current.get(task_id)
+        if known is None:
+            add(keys.UNASSIGNED, values[":c"], values[":t"], 1)
             items.append(_update(
                 store, task_key,
                 "SET task_id = :task, assignee = :a, #status = :open, title = :empty, known = :false, "
@@ -177,13 +188,17 @@ def _run_items(store: Store, workspace_id: str, task_id: str | None, runs: list[
                 {**values, ":task": task_id, ":a": keys.UNASSIGNED, ":open": "open", ":empty": "", ":false": False},
                 "attribute_not_exists(pk)", {"#status": "status"}))
         else:
-            assignee = current["assignee"]
-            last = max(latest, current.get("last_run_at") or "")
+            add(known["assignee"], values[":c"], values[":t"], 0)
+            values[":last"] = max(values[":last"], known.get("last_run_at") or "")
             items.append(_update(store, task_key, "SET last_run_at = :last ADD cost_micros :c, tokens :t, runs :n, "
-                                 "ver :one", {**values, ":last": last, ":v": current["ver"]}, "ver = :v"))
-    items.append(_add_to_assignee(store, workspace_id, assignee, cost, tokens, new_tasks))
+                                 "ver :one", {**values, ":v": known["ver"]}, "ver = :v"))
+    taskless = [run for run in runs if not run.task_id]
+    if taskless:
+        add(keys.UNASSIGNED, _sums(taskless)[":c"], _sums(taskless)[":t"], 0)
+    for assignee, (cost, tokens, new_tasks) in sorted(by_assignee.items()):
+        items.append(_add_to_assignee(store, workspace_id, assignee, cost, tokens, new_tasks))
     items.append(_update(store, _key(workspace_id, keys.AGG_TOTAL_SK), "ADD cost_micros :c, tokens :t, runs :n",
-                         {":c": cost, ":t": tokens, ":n": len(runs)}))
+                         _sums(runs)))
     released: dict[str, int] = {}
     for reservation in reservations:
         released[reservation["date"]] = released.get(reservation["date"], 0) + int(reservation["amount_micros"])
@@ -195,18 +210,17 @@ def _run_items(store: Store, workspace_id: str, task_id: str | None, runs: list[
         items.append(_update(store, _key(workspace_id, keys.agg_day_sk(day)), "ADD reserved_micros :r",
                              {":r": -released[day]}))
     for day in sorted(run_days):
-        of_day = [run for run in runs if run.local_date == day]
-        day_values = {":c": sum(r.cost_micros for r in of_day), ":t": sum(r.tokens for r in of_day), ":n": len(of_day)}
         items.append(_update(store, _key(workspace_id, keys.agg_day_sk(day)),
                              "SET gsi1pk = :daykey, gsi1sk = :ws, #date = :day "
                              "ADD cost_micros :c, tokens :t, runs :n, reserved_micros :r",
-                             {**day_values, ":daykey": keys.day_key(day), ":ws": workspace_id, ":day": day,
-                              ":r": -released.get(day, 0)},
+                             {**_sums([r for r in runs if r.local_date == day]), ":daykey": keys.day_key(day),
+                              ":ws": workspace_id, ":day": day, ":r": -released.get(day, 0)},
                              names={"#date": "date"}))
-        if task_id is not None:
-            items.append(_update(store, _key(workspace_id, keys.agg_day_task_sk(day, task_id)),
-                                 "SET task_id = :task, #date = :day ADD cost_micros :c, tokens :t, runs :n",
-                                 {**day_values, ":task": task_id, ":day": day}, names={"#date": "date"}))
+    for day, task_id in sorted({(run.local_date, run.task_id) for run in runs if run.task_id}):
+        of_day_task = [r for r in runs if r.local_date == day and r.task_id == task_id]
+        items.append(_update(store, _key(workspace_id, keys.agg_day_task_sk(day, task_id)),
+                             "SET task_id = :task, #date = :day ADD cost_micros :c, tokens :t, runs :n",
+                             {**_sums(of_day_task), ":task": task_id, ":day": day}, names={"#date": "date"}))
     return items
 
 

@@ -33,14 +33,14 @@ class StreamResult:
 def handle_stream_event(store: Store, event: dict[str, Any], now: datetime | None = None) -> StreamResult:
     """Apply one batch of source-table stream records to the aggregates, exactly once each.
 
-    Task changes go first (newest revision per task), then runs grouped by task so that many runs
-    of one task cost one transaction. Transient AWS errors propagate: the batch is retried, and
-    every write below is idempotent.
+    Task changes go first (newest revision per task), then each workspace's runs, coalesced into as
+    few transactions as fit (many runs of one task add to its sums once). Transient AWS errors
+    propagate: the batch is retried, and every write below is idempotent.
     """
     now = now or timeutil.now_utc()
     applied, parked, ignored = Applied(), 0, 0
     newest_tasks: dict[tuple[str, str], TaskUpdated] = {}
-    runs_by_task: dict[tuple[str, str | None], list[RunRecorded]] = defaultdict(list)
+    runs_by_workspace: dict[str, list[RunRecorded]] = defaultdict(list)
     for record in event.get("Records") or []:
         try:
             change = parse(record)
@@ -53,13 +53,13 @@ def handle_stream_event(store: Store, event: dict[str, Any], now: datetime | Non
             if key not in newest_tasks or newest_tasks[key].revision < change.revision:
                 newest_tasks[key] = change
         elif isinstance(change, RunRecorded):
-            runs_by_task[(change.workspace_id, change.task_id)].append(change)
+            runs_by_workspace[change.workspace_id].append(change)
         else:
             ignored += 1
     for change in newest_tasks.values():
         apply_task(store, change, applied)
-    for (workspace_id, task_id), runs in runs_by_task.items():
-        apply_runs(store, workspace_id, task_id, runs, applied)
+    for workspace_id, runs in runs_by_workspace.items():
+        apply_runs(store, workspace_id, runs, applied)
     if applied.touched_days:
         from chalicelib.alerts.governance import inline_cap_check
 
