@@ -5,7 +5,7 @@ from chalice import Chalice
 
 from chalicelib import models
 from chalicelib.config import Settings, source_stream_arn
-from chalicelib.http import Api, digest_page, reshape_framework_error
+from chalicelib.http import Api, unsubscribed_page, reshape_framework_error
 from chalicelib.alerts import digest, governance, webhooks
 from chalicelib.ingest import admission, members, runs, tasks, workspaces
 from chalicelib.reports import breakdown, summary
@@ -235,7 +235,8 @@ def unsubscribe_one_click(query):
 @app.route("/api/v1/unsubscribe", methods=["GET"])
 @api.endpoint("Digest unsubscribe link, for people", query=models.UnsubscribeQuery)
 def unsubscribe_page(query):
-    return digest_page(digest.unsubscribe(get_store(), query.token, now_utc()))
+    digest.unsubscribe(get_store(), query.token, now_utc())
+    return unsubscribed_page()
 
 
 # --- the dashboard ----------------------------------------------------------------------------

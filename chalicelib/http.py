@@ -135,7 +135,7 @@ def reshape_framework_error(response: Any) -> Any:
     return json_response({"error": {"code": code, "message": message}}, response.status_code, headers)
 
 
-def digest_page(result: BaseModel) -> Any:
+def unsubscribed_page() -> Any:
     """The page a person sees after clicking the unsubscribe link."""
     from chalice import Response
 

@@ -188,3 +188,13 @@ def test_ses_throttling_backs_off_and_retries_later(team, admin, workspace, stor
     digest = next(a for a in api.get("/api/v1/alerts").body["alerts"] if a["type"] == "daily_digest")
     assert {d["status"] for d in digest["deliveries"]} == {"delivered"}
     assert len(outbox()["messages"]) == 3
+
+
+def test_the_link_opened_in_a_browser_shows_a_page(team, admin, workspace, chalice_client):
+    workspace_id, api = workspace
+    admin.post(f"/api/v1/admin/workspaces/{workspace_id}/digest")
+    link = unsubscribe_link(sent_to("sam@example.com")[0])
+    response = chalice_client.http.get(link[link.index("/api/v1/"):])
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
+    assert b"You are unsubscribed" in response.body
+    assert {m["member_id"]: m["digest"] for m in api.get("/api/v1/members").body["members"]}["sam"] is False
