@@ -89,7 +89,7 @@ def get_workspace(principal):
 @api.endpoint("Change workspace settings", scope="settings:write", body=models.WorkspacePatch,
               response=models.Workspace)
 def patch_workspace(principal, body):
-    return workspaces.patch_workspace(get_store(), principal.workspace_id, body)
+    return governance.patch_settings(get_store(), principal.workspace_id, body, now_utc())
 
 
 @app.route("/api/v1/workspace/resume", methods=["POST"])

@@ -125,13 +125,31 @@ def resume(store: Store, workspace: dict[str, Any], now: datetime, reason: str) 
                  render.resumed_text(workspace["name"], data), data, now, guard=None, also=also)
 
 
-def check_workspace(store: Store, workspace_id: str, now: datetime) -> list[dict[str, Any]]:
+def resume_after_midnight(store: Store, workspace: dict[str, Any], now: datetime) -> tuple[dict[str, Any], list]:
+    """A desk paused on an earlier local day resumes (once, whoever asks first: tick or admission)."""
+    if workspace.get("status") != "paused" or workspace.get("paused_on", "9999") >= _today(workspace, now).isoformat():
+        return workspace, []
+    alert = resume(store, workspace, now, "midnight")
+    return load_workspace_item(store, workspace["workspace_id"]), [alert] if alert else []
+
+
+def patch_settings(store: Store, workspace_id: str, patch: models.WorkspacePatch, now: datetime) -> models.Workspace:
+    """PATCH /workspace. Raising (or removing) the cap above today's spend also resumes a paused desk."""
+    from chalicelib.ingest.workspaces import get_workspace, patch_workspace
+
+    updated = patch_workspace(store, workspace_id, patch)
+    if "daily_cap_usd" not in patch.model_fields_set or updated.status != "paused":
+        return updated
     workspace = load_workspace_item(store, workspace_id)
-    fired: list[dict[str, Any]] = []
-    if workspace.get("status") == "paused" and workspace.get("paused_on", "9999") < _today(workspace, now).isoformat():
-        alert = resume(store, workspace, now, "midnight")
-        fired += [alert] if alert else []
-        workspace = load_workspace_item(store, workspace_id)
+    cap = workspace.get("daily_cap_micros")
+    if cap is None or _figures(store, workspace, _today(workspace, now))["today_usd"] < cap:
+        resume(store, workspace, now, "cap_raised")
+        return get_workspace(store, workspace_id)
+    return updated
+
+
+def check_workspace(store: Store, workspace_id: str, now: datetime) -> list[dict[str, Any]]:
+    workspace, fired = resume_after_midnight(store, load_workspace_item(store, workspace_id), now)
     fired += check_cap(store, workspace, now)
     fired += check_spike(store, load_workspace_item(store, workspace_id), now)
     return fired

@@ -43,7 +43,8 @@ def cap_text(workspace_name: str, kind: str, data: dict[str, Any]) -> str:
 
 
 def resumed_text(workspace_name: str, data: dict[str, Any]) -> str:
-    how = "by hand" if data.get("reason") == "manual" else "at local midnight"
+    how = {"manual": "by hand", "cap_raised": "after the daily cap was raised"}.get(data.get("reason"),
+                                                                                    "at local midnight")
     return f"{workspace_name}: the desk has resumed {how}"
 
 

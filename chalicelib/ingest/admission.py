@@ -30,6 +30,10 @@ def admit(store: Store, workspace_id: str, request: models.AdmitRequest, now: da
     """200 admitted with a reservation; 423 when paused; 409 when the estimate does not fit."""
     workspace = load_workspace_item(store, workspace_id)
     if workspace.get("status") == "paused":
+        from chalicelib.alerts.governance import resume_after_midnight
+
+        workspace, _ = resume_after_midnight(store, workspace, now)
+    if workspace.get("status") == "paused":
         raise DeskPaused("The desk is paused: today's cost cap was reached.", code="desk_paused")
     day = timeutil.local_date(now, workspace["timezone"]).isoformat()
     cap = workspace.get("daily_cap_micros")
