@@ -7,6 +7,7 @@ import pytest
 
 import app as application
 from tests.conftest import run_body
+from tests.functional.conftest_governance import noon_timezone
 from tests.streams import StreamTap, stream_event
 
 
@@ -87,10 +88,11 @@ def test_top_cost_orders_filters_and_limits(api, tap):
 
 
 def test_summary_days_average_projection_and_cap(api, tap):
-    assert api.patch("/api/v1/workspace", {"daily_cap_usd": "10", "timezone": "UTC"}).status == 200
+    # a fixed-offset zone where it is about noon now: no run lands across local midnight
+    assert api.patch("/api/v1/workspace", {"daily_cap_usd": "10", "timezone": noon_timezone()}).status == 200
     now = datetime.now(timezone.utc)
     for days_ago in range(1, 8):  # $7 spread over the 7 days before today: $1.000000 a day
-        started = (now - timedelta(days=days_ago)).strftime("%Y-%m-%dT12:00:00Z")
+        started = (now - timedelta(days=days_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
         spend(api, tap, (f"old{days_ago}", "1.000000", None), started_at=started)
     spend(api, tap, ("today", "8.500000", None))
     body = api.get("/api/v1/cost/summary").body

@@ -6,8 +6,9 @@ import email.policy
 import html
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
@@ -115,8 +116,9 @@ def test_unsubscribe_link_works_once_and_stops_tomorrows_email(team, admin, work
     # THEN it is refused a second time
     assert api.post(f"/api/v1/unsubscribe?token={token}", token="").body["error"]["code"] == "unsubscribe_link_used"
     # and tomorrow's digest goes to the other two only
-    tomorrow = datetime.now(timezone.utc) + timedelta(days=1)
-    send_due_digests(store, workspace_id, tomorrow.replace(hour=22))
+    berlin = ZoneInfo("Europe/Berlin")
+    tomorrow_evening = datetime.combine(datetime.now(berlin).date() + timedelta(days=1), time(20), berlin)
+    send_due_digests(store, workspace_id, tomorrow_evening.astimezone(timezone.utc))
     assert len(sent_to("leo@example.com")) == 1
     assert len(sent_to("maria@example.com")) == 2
 

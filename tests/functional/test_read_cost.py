@@ -25,8 +25,9 @@ def seed(store, workspace_id, run_count):
             title=f"Task {t}", assignee_id=("maria", "leo", "sam", None)[t % 4], status="open"), now)
     with store.source.batch_writer() as batch:
         for n in range(run_count):
-            run = models.RunPost(run_id=f"r{n}", task_id=f"t{n % 10}", started_at=now - timedelta(hours=(n * 7) % 240),
-                                 model="m", input_tokens=10, output_tokens=5, cost_usd="0.010000")
+            started = now - timedelta(days=n % 10, minutes=1)  # the same 10 local dates for any run count
+            run = models.RunPost(run_id=f"r{n}", task_id=f"t{n % 10}", started_at=started, model="m",
+                                 input_tokens=10, output_tokens=5, cost_usd="0.010000")
             batch.put_item(Item=runs.run_item(workspace_id, run, now, "Europe/Berlin"))
     rebuild_workspace(store, workspace_id)
 
