@@ -5,6 +5,8 @@ from typing import Any
 
 import boto3
 
+from chalicelib.devstack.lambda_events import stream_record
+
 
 class StreamTap:
     """Collects every new record of the source table's stream, in order, in Lambda's shape."""
@@ -34,11 +36,8 @@ class StreamTap:
 
 
 def lambda_record(record: dict[str, Any], arn: str) -> dict[str, Any]:
-    dynamodb = dict(record["dynamodb"])
-    created = dynamodb.get("ApproximateCreationDateTime")
-    if created is not None and not isinstance(created, (int, float)):
-        dynamodb["ApproximateCreationDateTime"] = created.timestamp()
-    return {**record, "dynamodb": dynamodb, "eventSourceARN": arn, "awsRegion": "us-east-1"}
+    """Lambda's shape of a GetRecords record: the same conversion the local stack's pump uses."""
+    return stream_record(record, arn, "us-east-1")
 
 
 def stream_event(records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from chalicelib.alerts.ledger import fire, new_alert
 from chalicelib.ingest.workspaces import DEFAULT_SPIKE_MIN_MICROS, DEFAULT_SPIKE_MULTIPLIER, load_workspace_item
 from chalicelib.money import format_usd, percent
 from chalicelib.reports.breakdown import open_task_spend_by_assignee
-from chalicelib.reports.summary import day_totals, trailing_average
+from chalicelib.reports.summary import day_totals, ratio_to_trailing, trailing_average
 from chalicelib.store import keys
 from chalicelib.store.db import Store, plain
 
@@ -32,8 +32,7 @@ def _figures(store: Store, workspace: dict[str, Any], today: date) -> dict[str, 
     per_day = day_totals(store, workspace["workspace_id"], timeutil.days_before(today, 7) + [today])
     spent = int(per_day.get(today.isoformat(), {}).get("cost_micros", 0))
     average = trailing_average(per_day, today)
-    ratio = None if average == 0 else float((Decimal(spent) / average).quantize(Decimal("0.01")))
-    return {"today_usd": spent, "trailing_7d_avg_usd": average, "ratio_to_trailing": ratio}
+    return {"today_usd": spent, "trailing_7d_avg_usd": average, "ratio_to_trailing": ratio_to_trailing(spent, average)}
 
 
 def _with_open_task_spend(store: Store, workspace_id: str, day: str, spent: int,

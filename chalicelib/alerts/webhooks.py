@@ -11,7 +11,7 @@ from chalicelib.alerts.targets import check_target
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.ingest.ids import new_id
 from chalicelib.store import keys
-from chalicelib.store.db import Store, plain
+from chalicelib.store.db import Store, plain, query_all
 
 MAX_ENDPOINTS = 20
 EVENT_NAMES = frozenset(WEBHOOK_EVENTS.values())
@@ -45,7 +45,7 @@ def register(store: Store, workspace_id: str, body: models.WebhookCreate, now: d
 
 
 def list_endpoints(store: Store, workspace_id: str) -> list[dict[str, Any]]:
-    return _query(store, workspace_id, "WEBHOOK#")
+    return query_all(store.state, keys.workspace_pk(workspace_id), "WEBHOOK#")
 
 
 def to_public(item: dict[str, Any]) -> models.Webhook:

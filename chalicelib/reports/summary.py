@@ -20,7 +20,7 @@ def day_totals(store: Store, workspace_id: str, days: list[date]) -> dict[str, d
     """Cost and runs of each local date (absent days are zero): one batched read."""
     found = store.batch_get(store.state, [{"pk": keys.workspace_pk(workspace_id), "sk": keys.agg_day_sk(d.isoformat())}
                                           for d in days])
-    return {item["date"]: plain(item) for item in found}
+    return {keys.day_of_agg(item["sk"]): plain(item) for item in found}
 
 
 def trailing_average(per_day: dict[str, dict[str, Any]], today: date) -> int:
@@ -28,6 +28,11 @@ def trailing_average(per_day: dict[str, dict[str, Any]], today: date) -> int:
     spent = sum(int(per_day.get(d.isoformat(), {}).get("cost_micros", 0))
                 for d in timeutil.days_before(today, TRAILING_DAYS))
     return int((Decimal(spent) / TRAILING_DAYS).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def ratio_to_trailing(spent: int, average: int) -> float | None:
+    """Today over the trailing average, two decimals; None when the average is 0."""
+    return None if average == 0 else float((Decimal(spent) / average).quantize(Decimal("0.01")))
 
 
 def cap_state(cap: int | None, used: int, reserved: int = 0) -> models.CapState:
@@ -55,7 +60,7 @@ def cost_summary(store: Store, workspace_id: str, now: datetime) -> models.CostS
 
     today_spend, yesterday = spend(today), spend(today - timedelta(days=1))
     average = trailing_average(per_day, today)
-    ratio = None if average == 0 else float((Decimal(today_spend.cost_usd) / average).quantize(Decimal("0.01")))
+    ratio = ratio_to_trailing(today_spend.cost_usd, average)
     return models.CostSummary(
         timezone=workspace["timezone"], as_of=now, total_usd=int(total.get("cost_micros", 0)),
         today=today_spend, yesterday=yesterday, trailing_7d_avg_usd=average, ratio_to_trailing=ratio,
