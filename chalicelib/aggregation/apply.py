@@ -120,7 +120,7 @@ def apply_runs(store: Store, workspace_id: str, runs: Iterable[RunRecorded], app
 
 def _read_tasks(store: Store, workspace_id: str, task_ids: set[str]) -> dict[str, dict[str, Any]]:
     found = store.batch_get(store.state, [_key(workspace_id, keys.agg_task_sk(t)) for t in sorted(task_ids)])
-    return {item["task_id"]: plain(item) for item in found}
+    return {keys.task_of_agg(item["sk"]): plain(item) for item in found}
 
 
 def transaction_size(runs: list[RunRecorded]) -> int:

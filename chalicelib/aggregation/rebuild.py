@@ -45,14 +45,14 @@ def rebuild_workspace(store: Store, workspace_id: str,
         for sk, values in {**computed, **markers}.items():
             item = {"pk": keys.workspace_pk(workspace_id), "sk": sk, **values}
             if sk.startswith("AGG#TASK#"):
-                item.update(task_id=sk.removeprefix("AGG#TASK#"), ver=1)
+                item.update(task_id=keys.task_of_agg(sk), ver=1)
             elif sk.startswith("AGG#ASSIGNEE#"):
                 item["member_id"] = sk.removeprefix("AGG#ASSIGNEE#")
             elif sk.startswith("AGG#DAYTASK#"):
                 day, task_id = sk.removeprefix("AGG#DAYTASK#").split("#", 1)
                 item.update(date=day, task_id=task_id)
             elif sk.startswith("AGG#DAY#"):
-                day = sk.removeprefix("AGG#DAY#")
+                day = keys.day_of_agg(sk)
                 item.update(date=day, gsi1pk=f"DAY#{day}", gsi1sk=workspace_id)
             batch.put_item(Item={k: v for k, v in item.items() if v is not None})
             done += 1

@@ -47,7 +47,7 @@ def top_cost_tasks(store: Store, workspace_id: str, limit: int, status: str) -> 
     """The costliest tasks (cost desc, then task_id), from the task aggregates."""
     names = member_names(store, workspace_id)
     tasks = [t for t in _query_prefix(store, workspace_id, "AGG#TASK#") if status == "all" or t.get("status") == status]
-    tasks.sort(key=lambda t: (-int(t.get("cost_micros", 0)), t["task_id"]))
+    tasks.sort(key=lambda t: (-int(t.get("cost_micros", 0)), keys.task_of_agg(t["sk"])))
     rows = []
     for task in tasks[:limit]:
         assignee = task.get("assignee")
@@ -55,7 +55,7 @@ def top_cost_tasks(store: Store, workspace_id: str, limit: int, status: str) -> 
         if assignee and assignee != keys.UNASSIGNED:
             ref = models.AssigneeRef(member_id=assignee, name=names.get(assignee, assignee))
         rows.append(models.TaskCost(
-            task_id=task["task_id"], title=task.get("title") if task.get("known") else None,
+            task_id=keys.task_of_agg(task["sk"]), title=task.get("title") if task.get("known") else None,
             status=task.get("status", "open"), assignee=ref, cost_usd=int(task.get("cost_micros", 0)),
             tokens=int(task.get("tokens", 0)), runs=int(task.get("runs", 0)), last_run_at=task.get("last_run_at")))
     return models.TopCostTasks(tasks=rows)
@@ -76,13 +76,13 @@ def day_spend_by_assignee(store: Store, workspace_id: str, day: str, day_total: 
     spent_today = _query_prefix(store, workspace_id, f"AGG#DAYTASK#{day}#")
     if not spent_today:
         return []
-    task_keys = [{"pk": keys.workspace_pk(workspace_id), "sk": keys.agg_task_sk(item["task_id"])}
+    task_keys = [{"pk": keys.workspace_pk(workspace_id), "sk": keys.agg_task_sk(keys.task_of_day_task(item["sk"]))}
                  for item in spent_today]
-    current = {item["task_id"]: plain(item) for item in store.batch_get(store.state, task_keys)}
+    current = {keys.task_of_agg(item["sk"]): plain(item) for item in store.batch_get(store.state, task_keys)}
     names = member_names(store, workspace_id)
     by_member: dict[str, int] = {}
     for item in spent_today:
-        task = current.get(item["task_id"], {})
+        task = current.get(keys.task_of_day_task(item["sk"]), {})
         assignee = task.get("assignee", keys.UNASSIGNED)
         if (open_only and task.get("status") != "open") or assignee == keys.UNASSIGNED:
             continue

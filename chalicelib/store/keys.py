@@ -105,3 +105,17 @@ PAUSED_KEY = "PAUSED"
 
 def day_key(day: str) -> str:
     return f"DAY#{day}"
+
+
+# Aggregates are read by their keys, not by copies of them in attributes: an item's key is always
+# there, even in moto, which can be read half-written (key only) while an UpdateItem creates it.
+def task_of_agg(sk: str) -> str:
+    return sk.removeprefix("AGG#TASK#")
+
+
+def day_of_agg(sk: str) -> str:
+    return sk.removeprefix("AGG#DAY#")
+
+
+def task_of_day_task(sk: str) -> str:
+    return sk.removeprefix("AGG#DAYTASK#").split("#", 1)[1]
